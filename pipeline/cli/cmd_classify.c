@@ -1,0 +1,195 @@
+/*
+ * wiretag - cmd_classify.c: `wiretag classify`.
+ *
+ * JSON Lines (or one JSON document) in, JSON Lines out: each input object
+ * unchanged plus a "wiretag" object. A bad record is reported on stderr as
+ * a JSON error record with its line number; the others go on.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "wt_article.h"
+#include "wt_reader.h"
+
+static void wt_classify_usage(FILE *fp) {
+        fprintf(fp,
+                "Usage: wiretag classify -m MODEL [FILE|-] [options]\n"
+                "\n"
+                "Tags JSON articles (JSON Lines, or one JSON document) and "
+                "prints each\n"
+                "input object with a \"wiretag\" object added:\n"
+                "  {\"labels\": [{\"label\": ..., \"score\": ...}], "
+                "\"model\": ..., \"model_id\": ...}\n"
+                "Labels are those above their threshold, highest score "
+                "first.\n"
+                "\n"
+                "Options:\n"
+                "  -m, --model FILE     model file (.wtm)\n"
+                "      --explain N      add the N n-grams that raised each "
+                "tag the most\n"
+                "      --max-bytes N    reject records larger than N bytes\n"
+                "  -h, --help           this help\n"
+                "\n"
+                "Exit status: 0 all records classified, 1 some records "
+                "failed (see\n"
+                "stderr), 2 usage error, 3 could not run.\n");
+}
+
+static void wt_report_bad(const char *path, size_t lineno, wt_err_t err,
+                          const char *msg) {
+        json_t *rec = json_pack("{s:s, s:s, s:s, s:I}", "error",
+                                wt_err_name(err), "message", msg, "file",
+                                path, "line", (json_int_t)lineno);
+        char *txt = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+        fprintf(stderr, "%s\n", txt ? txt : msg);
+        free(txt);
+        json_decref(rec);
+}
+
+int wt_cmd_classify(int argc, char **argv) {
+        static const struct option longopts[] = {
+                {"model", required_argument, NULL, 'm'},
+                {"explain", required_argument, NULL, 'e'},
+                {"max-bytes", required_argument, NULL, 'b'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0}};
+        const char *model_path = NULL, *path = "-";
+        unsigned long explain = 0, max_bytes = 0;
+        wt_model_t *model;
+        wt_scratch_t *scratch;
+        wt_reader_t rd;
+        wt_contribution_t *contrib = NULL;
+        const char *text;
+        size_t len, failed = 0, done = 0;
+        char errstr[512];
+        int c, r, rc;
+
+        while ((c = getopt_long(argc, argv, "m:h", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'm':
+                        model_path = optarg;
+                        break;
+                case 'e':
+                        if (wt_cli_parse_uint("classify", "--explain", optarg,
+                                              1, 1000, &explain))
+                                return WT_EXIT_USAGE;
+                        break;
+                case 'b':
+                        if (wt_cli_parse_uint("classify", "--max-bytes",
+                                              optarg, 1, (unsigned long)-1,
+                                              &max_bytes))
+                                return WT_EXIT_USAGE;
+                        break;
+                case 'h':
+                        wt_classify_usage(stdout);
+                        return WT_EXIT_OK;
+                default:
+                        wt_classify_usage(stderr);
+                        return WT_EXIT_USAGE;
+                }
+        }
+        if (!model_path) {
+                wt_cli_error("classify", "a model is required (-m MODEL)");
+                return WT_EXIT_USAGE;
+        }
+        if (optind + 1 < argc) {
+                wt_cli_error("classify", "one input file at most (or -)");
+                return WT_EXIT_USAGE;
+        }
+        if (optind < argc)
+                path = argv[optind];
+
+        if (!(model = wt_cli_load_model("classify", model_path)))
+                return WT_EXIT_FAIL;
+        if (wt_reader_open(&rd, path, errstr, sizeof(errstr))) {
+                wt_cli_error("classify", "%s", errstr);
+                wt_model_destroy(model);
+                return WT_EXIT_FAIL;
+        }
+        scratch = wt_scratch_new();
+        if (explain)
+                contrib = calloc(explain, sizeof(*contrib));
+        if (!scratch || (explain && !contrib)) {
+                wt_cli_error("classify", "out of memory");
+                rc = WT_EXIT_FAIL;
+                goto done;
+        }
+
+        while ((r = wt_reader_next(&rd, &text, &len, errstr,
+                                   sizeof(errstr))) == 1) {
+                wt_article_t art;
+                wt_prediction_t pred;
+                json_t *out;
+                char *line;
+                wt_err_t err;
+                size_t i, j;
+
+                err = wt_article_parse(text, len, wt_model_feature_conf(model),
+                                       max_bytes, &art, errstr,
+                                       sizeof(errstr));
+                if (!err &&
+                    (err = wt_classify(model, scratch, &art.segs, &pred)))
+                        snprintf(errstr, sizeof(errstr), "%s",
+                                 wt_err_describe(err));
+                if (err) {
+                        wt_report_bad(path, wt_reader_lineno(&rd), err,
+                                      errstr);
+                        wt_article_clear(&art);
+                        failed++;
+                        continue;
+                }
+                out = wt_prediction_json(model, &pred);
+                for (i = 0; explain && i < pred.ntags; i++) {
+                        size_t n;
+                        json_t *ex = json_array();
+                        if (wt_explain(model, &art.segs, pred.tags[i].label,
+                                       contrib, explain, &n))
+                                n = 0;
+                        for (j = 0; j < n; j++)
+                                json_array_append_new(
+                                        ex, json_pack("{s:s, s:f}", "ngram",
+                                                      contrib[j].ngram,
+                                                      "weight",
+                                                      (double)contrib[j]
+                                                              .weight));
+                        json_object_set_new(
+                                json_array_get(json_object_get(out, "labels"),
+                                               i),
+                                "explain", ex);
+                }
+                json_object_set_new(art.root, "wiretag", out);
+                line = json_dumps(art.root,
+                                  JSON_COMPACT | JSON_REAL_PRECISION(6));
+                if (line) {
+                        fputs(line, stdout);
+                        fputc('\n', stdout);
+                        free(line);
+                }
+                wt_article_clear(&art);
+                done++;
+        }
+        if (r < 0) {
+                wt_cli_error("classify", "%s", errstr);
+                rc = WT_EXIT_FAIL;
+        } else {
+                rc = failed ? WT_EXIT_PARTIAL : WT_EXIT_OK;
+        }
+        if (failed)
+                wt_cli_error("classify", "%zu of %zu records failed", failed,
+                             failed + done);
+done:
+        if (fflush(stdout) != 0) {
+                wt_cli_error("classify", "cannot write output");
+                rc = WT_EXIT_FAIL;
+        }
+        free(contrib);
+        wt_scratch_destroy(scratch);
+        wt_reader_close(&rd);
+        wt_model_destroy(model);
+        return rc;
+}

@@ -1,0 +1,402 @@
+/*
+ * wiretag - wt_classify.c: model accessors and the classify hot path.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wt_model_int.h"
+#include "wt_port.h"
+#include "wt_tokenizer.h"
+
+struct wt_scratch_s {
+        wt_fscratch_t *fs;
+        float *scores;    /* nlabels */
+        float *sent;      /* nlabels: one sentence's scores */
+        wt_tag_t *tags;   /* nlabels */
+        size_t cap;       /* labels the arrays hold */
+};
+
+wt_model_t *wt_model_alloc(uint32_t nlabels) {
+        wt_model_t *m = calloc(1, sizeof(*m));
+        if (!m)
+                return NULL;
+        m->nlabels = nlabels;
+        m->labels = calloc(nlabels ? nlabels : 1, sizeof(*m->labels));
+        m->thresholds = calloc(nlabels ? nlabels : 1, sizeof(*m->thresholds));
+        m->pooling = calloc(nlabels ? nlabels : 1, sizeof(*m->pooling));
+        m->bias = calloc(nlabels ? nlabels : 1, sizeof(*m->bias));
+        m->meta = json_object();
+        if (!m->labels || !m->thresholds || !m->pooling || !m->bias ||
+            !m->meta) {
+                wt_model_destroy(m);
+                return NULL;
+        }
+        return m;
+}
+
+void wt_model_destroy(wt_model_t *m) {
+        uint32_t i;
+        if (!m)
+                return;
+        if (m->labels)
+                for (i = 0; i < m->nlabels; i++)
+                        free(m->labels[i]);
+        free(m->labels);
+        free(m->name);
+        free(m->thresholds);
+        free(m->pooling);
+        wt_vocab_destroy(m->vocab);
+        free(m->weights);
+        free(m->bias);
+        json_decref(m->meta);
+        free(m);
+}
+
+const char *wt_model_name(const wt_model_t *m) {
+        return m->name ? m->name : "";
+}
+const char *wt_model_id(const wt_model_t *m) {
+        return m->id;
+}
+size_t wt_model_nlabels(const wt_model_t *m) {
+        return m->nlabels;
+}
+const char *wt_model_label(const wt_model_t *m, size_t i) {
+        return i < m->nlabels ? m->labels[i] : NULL;
+}
+int wt_model_label_index(const wt_model_t *m, const char *name) {
+        uint32_t i;
+        for (i = 0; i < m->nlabels; i++)
+                if (!strcmp(m->labels[i], name))
+                        return (int)i;
+        return -1;
+}
+float wt_model_threshold(const wt_model_t *m, size_t i) {
+        return m->thresholds[i];
+}
+wt_pooling_t wt_model_pooling(const wt_model_t *m, size_t i) {
+        return (wt_pooling_t)m->pooling[i];
+}
+int wt_model_is_multilabel(const wt_model_t *m) {
+        return m->multilabel;
+}
+wt_score_kind_t wt_model_score_kind(const wt_model_t *m) {
+        return m->score_kind;
+}
+size_t wt_model_nfeatures(const wt_model_t *m) {
+        return m->vocab ? wt_vocab_size(m->vocab) : 0;
+}
+const wt_feature_conf_t *wt_model_feature_conf(const wt_model_t *m) {
+        return &m->conf;
+}
+json_t *wt_model_meta(const wt_model_t *m) {
+        return m->meta;
+}
+
+wt_scratch_t *wt_scratch_new(void) {
+        wt_scratch_t *s = calloc(1, sizeof(*s));
+        if (!s)
+                return NULL;
+        s->fs = wt_fscratch_new();
+        if (!s->fs) {
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
+void wt_scratch_destroy(wt_scratch_t *s) {
+        if (!s)
+                return;
+        wt_fscratch_destroy(s->fs);
+        free(s->scores);
+        free(s->sent);
+        free(s->tags);
+        free(s);
+}
+
+static int wt_scratch_fit(wt_scratch_t *s, size_t nlabels) {
+        float *scores, *sent;
+        wt_tag_t *tags;
+        if (nlabels <= s->cap)
+                return 0;
+        scores = realloc(s->scores, nlabels * sizeof(*scores));
+        if (scores)
+                s->scores = scores;
+        sent = realloc(s->sent, nlabels * sizeof(*sent));
+        if (sent)
+                s->sent = sent;
+        tags = realloc(s->tags, nlabels * sizeof(*tags));
+        if (tags)
+                s->tags = tags;
+        if (!scores || !sent || !tags)
+                return -1;
+        s->cap = nlabels;
+        return 0;
+}
+
+/* out[l] = b[l] + sum_f value_f * W[row_f][l]. Weights are feature-major,
+ * so one feature's label weights are one contiguous row (liblinear's
+ * predict_values layout): the inner loop streams a row, and the next row is
+ * prefetched while this one is summed. */
+static WT_INLINE void wt_dot(const wt_model_t *m, const wt_feature_t *feats,
+                             size_t nfeats, float *out) {
+        const uint32_t L = m->nlabels;
+        size_t f;
+        uint32_t l;
+        memcpy(out, m->bias, L * sizeof(*out));
+        for (f = 0; f < nfeats; f++) {
+                const float *w = m->weights + (size_t)feats[f].row * L;
+                const float v = feats[f].value;
+                if (f + 1 < nfeats)
+                        WT_PREFETCH(m->weights + (size_t)feats[f + 1].row * L);
+                for (l = 0; l < L; l++)
+                        out[l] += v * w[l];
+        }
+}
+
+static WT_INLINE float wt_sigmoid(float z) {
+        return 1.0f / (1.0f + expf(-z));
+}
+
+static wt_err_t wt_score_range(const wt_model_t *m, wt_fscratch_t *fs,
+                               size_t first, size_t last, float *out) {
+        const wt_bucket_count_t *counts;
+        const wt_feature_t *feats;
+        size_t ncounts, nfeats;
+        wt_err_t err;
+
+        err = wt_features_count(&m->conf, fs, first, last, &counts, &ncounts);
+        if (err)
+                return err;
+        err = wt_vocab_vectorize(&m->conf, m->vocab, fs, counts, ncounts,
+                                 &feats, &nfeats);
+        if (err)
+                return err;
+        wt_dot(m, feats, nfeats, out);
+        return WT_OK;
+}
+
+wt_err_t wt_classify(const wt_model_t *m, wt_scratch_t *s,
+                     const wt_segments_t *segs, wt_prediction_t *pred) {
+        const uint32_t L = m->nlabels;
+        size_t nsent, i, ntags = 0;
+        uint32_t l;
+        wt_err_t err;
+
+        memset(pred, 0, sizeof(*pred));
+        if (wt_scratch_fit(s, L))
+                return WT_ERR_NOMEM;
+        err = wt_features_hash(&m->conf, segs, s->fs);
+        if (err)
+                return err;
+        nsent = wt_features_nsentences(s->fs);
+
+        err = wt_score_range(m, s->fs, 0, nsent, s->scores);
+        if (err)
+                return err;
+
+        /* Sentence pooling: a label learnt from single sentences fires on
+         * an article when one of its sentences looks like an example; the
+         * whole-article bag would dilute that sentence among the others. */
+        if (m->any_sentence_pool && nsent > 1) {
+                for (l = 0; l < L; l++)
+                        if (m->pooling[l] == WT_POOL_SENTENCE_MAX)
+                                s->scores[l] = -INFINITY;
+                for (i = 0; i < nsent; i++) {
+                        err = wt_score_range(m, s->fs, i, i + 1, s->sent);
+                        if (err)
+                                return err;
+                        for (l = 0; l < L; l++)
+                                if (m->pooling[l] == WT_POOL_SENTENCE_MAX &&
+                                    s->sent[l] > s->scores[l])
+                                        s->scores[l] = s->sent[l];
+                }
+        }
+
+        if (m->score_kind == WT_SCORE_PROBABILITY)
+                for (l = 0; l < L; l++)
+                        s->scores[l] = wt_sigmoid(s->scores[l]);
+
+        if (!m->multilabel) {
+                uint32_t best = 0;
+                for (l = 1; l < L; l++)
+                        if (s->scores[l] > s->scores[best])
+                                best = l;
+                if (L > 0) {
+                        s->tags[0].label = best;
+                        s->tags[0].score = s->scores[best];
+                        ntags = 1;
+                }
+        } else {
+                for (l = 0; l < L; l++) {
+                        size_t j;
+                        if (!(s->scores[l] >= m->thresholds[l]))
+                                continue;
+                        /* Insertion sort: few tags pass. */
+                        j = ntags++;
+                        while (j > 0 && s->tags[j - 1].score < s->scores[l]) {
+                                s->tags[j] = s->tags[j - 1];
+                                j--;
+                        }
+                        s->tags[j].label = l;
+                        s->tags[j].score = s->scores[l];
+                }
+        }
+
+        pred->scores = s->scores;
+        pred->tags = s->tags;
+        pred->ntags = ntags;
+        pred->ntokens = wt_features_ntokens(s->fs);
+        pred->nsentences = nsent;
+        return WT_OK;
+}
+
+json_t *wt_prediction_json(const wt_model_t *m, const wt_prediction_t *pred) {
+        json_t *labels = json_array();
+        size_t i;
+        for (i = 0; i < pred->ntags; i++)
+                json_array_append_new(
+                        labels,
+                        json_pack("{s:s, s:f}", "label",
+                                  m->labels[pred->tags[i].label], "score",
+                                  (double)pred->tags[i].score));
+        return json_pack("{s:o, s:s, s:s}", "labels", labels, "model",
+                         wt_model_name(m), "model_id", m->id);
+}
+
+/* Explanation: re-tokenize, rebuild each n-gram's text and bucket, and
+ * rank the distinct features of the explained range by value x weight. */
+static int wt_contrib_cmp(const void *a, const void *b) {
+        const wt_contribution_t *x = a, *y = b;
+        if (x->weight != y->weight)
+                return x->weight < y->weight ? 1 : -1;
+        return strcmp(x->ngram, y->ngram);
+}
+
+wt_err_t wt_explain(const wt_model_t *m, const wt_segments_t *segs,
+                    size_t label, wt_contribution_t *out, size_t max,
+                    size_t *nout) {
+        wt_fscratch_t *fs = NULL;
+        float *contrib = NULL, *tmp = NULL;
+        wt_contribution_t *all = NULL;
+        size_t nsent, first = 0, last, i, nall = 0, nrows;
+        const uint32_t L = m->nlabels;
+        wt_err_t err = WT_ERR_NOMEM;
+        unsigned s;
+        size_t sent_idx = (size_t)-1;
+
+        *nout = 0;
+        if (label >= L)
+                return WT_ERR_INVALID_ARG;
+        nrows = wt_model_nfeatures(m);
+        fs = wt_fscratch_new();
+        contrib = calloc(nrows ? nrows : 1, sizeof(*contrib));
+        tmp = malloc((L ? L : 1) * sizeof(*tmp));
+        if (!fs || !contrib || !tmp)
+                goto done;
+        if ((err = wt_features_hash(&m->conf, segs, fs)))
+                goto done;
+        nsent = wt_features_nsentences(fs);
+        last = nsent;
+
+        if (m->pooling[label] == WT_POOL_SENTENCE_MAX && nsent > 1) {
+                float best = -INFINITY;
+                for (i = 0; i < nsent; i++) {
+                        if ((err = wt_score_range(m, fs, i, i + 1, tmp)))
+                                goto done;
+                        if (tmp[label] > best) {
+                                best = tmp[label];
+                                first = i;
+                        }
+                }
+                last = first + 1;
+        }
+
+        {
+                const wt_bucket_count_t *counts;
+                const wt_feature_t *feats;
+                size_t ncounts, nfeats;
+                if ((err = wt_features_count(&m->conf, fs, first, last,
+                                             &counts, &ncounts)) ||
+                    (err = wt_vocab_vectorize(&m->conf, m->vocab, fs, counts,
+                                              ncounts, &feats, &nfeats)))
+                        goto done;
+                for (i = 0; i < nfeats; i++)
+                        contrib[feats[i].row] =
+                                feats[i].value *
+                                m->weights[(size_t)feats[i].row * L + label];
+        }
+
+        all = calloc(wt_features_ntokens(fs) * m->conf.ngram_max + 1,
+                     sizeof(*all));
+        if (!all) {
+                err = WT_ERR_NOMEM;
+                goto done;
+        }
+        for (s = 0; s < segs->n; s++) {
+                wt_tokenizer_t tk;
+                wt_token_t tok;
+                char hist[WT_NGRAM_MAX][WT_TOKEN_MAX + 1];
+                size_t hlen[WT_NGRAM_MAX];
+                unsigned have = 0, n;
+
+                wt_tokenizer_init(&tk, segs->text[s], segs->len[s],
+                                  m->conf.tok_flags);
+                while (wt_tokenizer_next(&tk, &tok)) {
+                        if (tok.sentence_start) {
+                                sent_idx++;
+                                have = 0;
+                        }
+                        if (have == m->conf.ngram_max) {
+                                memmove(hist, hist[1],
+                                        (have - 1) * sizeof(hist[0]));
+                                memmove(hlen, hlen + 1,
+                                        (have - 1) * sizeof(hlen[0]));
+                                have--;
+                        }
+                        memcpy(hist[have], tok.text, tok.len);
+                        hist[have][tok.len] = '\0';
+                        hlen[have++] = tok.len;
+                        if (sent_idx < first || sent_idx >= last)
+                                continue;
+                        for (n = 1; n <= have; n++) {
+                                const char *toks[WT_NGRAM_MAX];
+                                size_t k, off = 0;
+                                int sign;
+                                uint32_t bucket;
+                                int64_t row;
+                                for (k = 0; k < n; k++)
+                                        toks[k] = hist[have - n + k];
+                                bucket = wt_features_bucket_of(
+                                        &m->conf, toks, hlen + have - n, n,
+                                        &sign);
+                                row = wt_vocab_lookup(m->vocab, bucket);
+                                if (row < 0 || !(contrib[row] > 0.0f))
+                                        continue;
+                                for (k = 0; k < n; k++)
+                                        off += (size_t)snprintf(
+                                                all[nall].ngram + off,
+                                                sizeof(all[nall].ngram) - off,
+                                                "%s%s", k ? " " : "", toks[k]);
+                                all[nall].weight = contrib[row];
+                                /* Count each feature once: the first
+                                 * n-gram naming it stands for it. */
+                                contrib[row] = -contrib[row];
+                                nall++;
+                        }
+                }
+        }
+        qsort(all, nall, sizeof(*all), wt_contrib_cmp);
+        for (i = 0; i < nall && i < max; i++)
+                out[i] = all[i];
+        *nout = i;
+        err = WT_OK;
+done:
+        wt_fscratch_destroy(fs);
+        free(contrib);
+        free(tmp);
+        free(all);
+        return err;
+}

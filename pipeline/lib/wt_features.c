@@ -1,0 +1,448 @@
+/*
+ * wiretag - wt_features.c: hashing, counting and vectorising text.
+ *
+ * See wt_features.h for the three steps and the hashing scheme.
+ */
+#include "wt_features.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "wt_port.h"
+#include "wt_tokenizer.h"
+
+#define WT_SIGN_BIT 0x80000000u
+
+struct wt_fscratch_s {
+        uint32_t *ids;          /* bucket, | WT_SIGN_BIT when negative */
+        size_t nids, ids_cap;
+        size_t *sent;           /* sent[i]: first id of sentence i */
+        size_t nsent, sent_cap;
+        size_t ntokens;
+
+        uint32_t *tkeys;        /* counting table: bucket + 1, 0 = empty */
+        uint32_t *tpos;         /* index into counts */
+        size_t tcap;
+
+        wt_bucket_count_t *counts;
+        size_t counts_cap;
+
+        wt_feature_t *feats;
+        size_t feats_cap;
+};
+
+struct wt_vocab_s {
+        size_t n;
+        uint32_t *buckets;      /* sorted, unique */
+        float *idf;
+        uint32_t *keys;         /* bucket + 1, 0 = empty */
+        uint32_t *rows;
+        uint32_t mask;
+};
+
+void wt_feature_conf_default(wt_feature_conf_t *conf) {
+        memset(conf, 0, sizeof(*conf));
+        conf->tok_flags = WT_TOK_FOLD_CASE;
+        conf->ngram_max = 2;
+        conf->bits = 20;
+        conf->seed = 0x77697265746167ull; /* "wiretag" */
+        conf->signed_hash = 0;
+        conf->tf = WT_TF_LOG;
+        conf->idf = 1;
+        conf->l2norm = 1;
+        conf->nfields = 2;
+        strcpy(conf->fields[0], "title");
+        strcpy(conf->fields[1], "text");
+}
+
+wt_err_t wt_feature_conf_check(const wt_feature_conf_t *conf, char *errstr,
+                               size_t errstr_size) {
+        unsigned i;
+        if (conf->tok_flags & ~(WT_TOK_FOLD_CASE | WT_TOK_FOLD_DIGITS))
+                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
+                                 "unknown tokenizer flags 0x%x",
+                                 conf->tok_flags);
+        if (conf->ngram_max < 1 || conf->ngram_max > WT_NGRAM_MAX)
+                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
+                                 "ngrams must be 1..%d, not %u", WT_NGRAM_MAX,
+                                 conf->ngram_max);
+        if (conf->bits < WT_BITS_MIN || conf->bits > WT_BITS_MAX)
+                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
+                                 "bits must be %d..%d, not %u", WT_BITS_MIN,
+                                 WT_BITS_MAX, conf->bits);
+        if ((unsigned)conf->tf > WT_TF_BINARY)
+                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
+                                 "unknown tf weighting %d", (int)conf->tf);
+        if (conf->nfields < 1 || conf->nfields > WT_FIELDS_MAX)
+                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
+                                 "1..%d text fields needed, not %u",
+                                 WT_FIELDS_MAX, conf->nfields);
+        for (i = 0; i < conf->nfields; i++) {
+                size_t len = strnlen(conf->fields[i], WT_FIELD_NAME_MAX);
+                if (len == 0 || len == WT_FIELD_NAME_MAX)
+                        return wt_seterr(errstr, errstr_size,
+                                         WT_ERR_INVALID_ARG,
+                                         "text field %u: name empty or "
+                                         "longer than %d bytes",
+                                         i + 1, WT_FIELD_NAME_MAX - 1);
+        }
+        return WT_OK;
+}
+
+wt_err_t wt_feature_conf_set_fields(wt_feature_conf_t *conf,
+                                    const char *list, char *errstr,
+                                    size_t errstr_size) {
+        unsigned n = 0;
+        const char *p = list;
+        while (1) {
+                const char *comma = strchr(p, ',');
+                size_t len = comma ? (size_t)(comma - p) : strlen(p);
+                if (len == 0)
+                        return wt_seterr(errstr, errstr_size,
+                                         WT_ERR_INVALID_ARG,
+                                         "empty field name in \"%s\"", list);
+                if (len >= WT_FIELD_NAME_MAX)
+                        return wt_seterr(errstr, errstr_size,
+                                         WT_ERR_INVALID_ARG,
+                                         "field name too long in \"%s\"",
+                                         list);
+                if (n == WT_FIELDS_MAX)
+                        return wt_seterr(errstr, errstr_size,
+                                         WT_ERR_INVALID_ARG,
+                                         "at most %d fields in \"%s\"",
+                                         WT_FIELDS_MAX, list);
+                memcpy(conf->fields[n], p, len);
+                conf->fields[n][len] = '\0';
+                n++;
+                if (!comma)
+                        break;
+                p = comma + 1;
+        }
+        conf->nfields = n;
+        return WT_OK;
+}
+
+wt_fscratch_t *wt_fscratch_new(void) {
+        return calloc(1, sizeof(wt_fscratch_t));
+}
+
+void wt_fscratch_destroy(wt_fscratch_t *fs) {
+        if (!fs)
+                return;
+        free(fs->ids);
+        free(fs->sent);
+        free(fs->tkeys);
+        free(fs->tpos);
+        free(fs->counts);
+        free(fs->feats);
+        free(fs);
+}
+
+/* Grow *bufp to hold at least `need` elements of `size` bytes. Growth is
+ * geometric, so a warm scratch stops allocating once it has seen the
+ * largest document. */
+static int wt_grow(void **bufp, size_t *capp, size_t need, size_t size) {
+        size_t cap = *capp ? *capp : 256;
+        void *p;
+        if (need <= *capp)
+                return 0;
+        while (cap < need)
+                cap *= 2;
+        p = realloc(*bufp, cap * size);
+        if (!p)
+                return -1;
+        *bufp = p;
+        *capp = cap;
+        return 0;
+}
+
+static WT_INLINE int wt_push_id(wt_fscratch_t *fs, uint64_t h,
+                                const wt_feature_conf_t *conf) {
+        uint32_t id = (uint32_t)(h >> (64 - conf->bits));
+        if (conf->signed_hash && (h & 1))
+                id |= WT_SIGN_BIT;
+        if (WT_UNLIKELY(fs->nids == fs->ids_cap) &&
+            wt_grow((void **)&fs->ids, &fs->ids_cap, fs->nids + 1,
+                    sizeof(*fs->ids)))
+                return -1;
+        fs->ids[fs->nids++] = id;
+        return 0;
+}
+
+static int wt_push_sentence(wt_fscratch_t *fs) {
+        if (fs->nsent + 2 > fs->sent_cap &&
+            wt_grow((void **)&fs->sent, &fs->sent_cap, fs->nsent + 2,
+                    sizeof(*fs->sent)))
+                return -1;
+        fs->sent[fs->nsent++] = fs->nids;
+        return 0;
+}
+
+/* Hash of the n-gram ending at hist[n-1]: XXH3-64 over the token hashes,
+ * seeded per order so a bigram never shares a hash with a unigram. */
+static WT_INLINE uint64_t wt_ngram_hash(const uint64_t *hist, unsigned n,
+                                        uint64_t seed) {
+        return XXH3_64bits_withSeed(hist, n * sizeof(uint64_t), seed + n);
+}
+
+wt_err_t wt_features_hash(const wt_feature_conf_t *conf,
+                          const wt_segments_t *segs, wt_fscratch_t *fs) {
+        unsigned s;
+        const unsigned nmax = conf->ngram_max;
+
+        fs->nids = 0;
+        fs->nsent = 0;
+        fs->ntokens = 0;
+
+        for (s = 0; s < segs->n; s++) {
+                wt_tokenizer_t tk;
+                wt_token_t tok;
+                uint64_t hist[WT_NGRAM_MAX];
+                unsigned have = 0; /* tokens in hist for this sentence */
+
+                wt_tokenizer_init(&tk, segs->text[s], segs->len[s],
+                                  conf->tok_flags);
+                while (wt_tokenizer_next(&tk, &tok)) {
+                        uint64_t h = XXH3_64bits_withSeed(tok.text, tok.len,
+                                                          conf->seed);
+                        unsigned n;
+
+                        if (tok.sentence_start) {
+                                /* The tokenizer marks the first token of
+                                 * every segment, so each segment starts a
+                                 * sentence and n-grams never span two. */
+                                if (wt_push_sentence(fs))
+                                        return WT_ERR_NOMEM;
+                                have = 0;
+                        }
+                        fs->ntokens++;
+                        if (wt_push_id(fs, h, conf))
+                                return WT_ERR_NOMEM;
+                        if (nmax == 1)
+                                continue;
+
+                        if (have == nmax) {
+                                memmove(hist, hist + 1,
+                                        (nmax - 1) * sizeof(*hist));
+                                have--;
+                        }
+                        hist[have++] = h;
+                        for (n = 2; n <= have; n++)
+                                if (wt_push_id(fs,
+                                               wt_ngram_hash(hist + have - n,
+                                                             n, conf->seed),
+                                               conf))
+                                        return WT_ERR_NOMEM;
+                }
+        }
+        if (fs->nsent)
+                fs->sent[fs->nsent] = fs->nids; /* sentinel */
+        return WT_OK;
+}
+
+size_t wt_features_nsentences(const wt_fscratch_t *fs) {
+        return fs->nsent;
+}
+
+size_t wt_features_ntokens(const wt_fscratch_t *fs) {
+        return fs->ntokens;
+}
+
+wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
+                           size_t first, size_t last,
+                           const wt_bucket_count_t **countsp,
+                           size_t *ncountsp) {
+        size_t lo, hi, i, cap, n = 0;
+        uint32_t mask;
+        (void)conf;
+
+        *countsp = fs->counts;
+        *ncountsp = 0;
+        if (first >= last || last > fs->nsent)
+                return WT_OK;
+        lo = fs->sent[first];
+        hi = fs->sent[last];
+
+        /* Open addressing at load <= 0.5; bucket bits are hash bits, so
+         * their low bits index the table directly. */
+        cap = 64;
+        while (cap < 2 * (hi - lo))
+                cap *= 2;
+        if (cap > fs->tcap) {
+                free(fs->tkeys);
+                free(fs->tpos);
+                fs->tkeys = malloc(cap * sizeof(*fs->tkeys));
+                fs->tpos = malloc(cap * sizeof(*fs->tpos));
+                if (!fs->tkeys || !fs->tpos) {
+                        free(fs->tkeys);
+                        free(fs->tpos);
+                        fs->tkeys = fs->tpos = NULL;
+                        fs->tcap = 0;
+                        return WT_ERR_NOMEM;
+                }
+                fs->tcap = cap;
+        }
+        if (wt_grow((void **)&fs->counts, &fs->counts_cap, hi - lo,
+                    sizeof(*fs->counts)))
+                return WT_ERR_NOMEM;
+        memset(fs->tkeys, 0, cap * sizeof(*fs->tkeys));
+        mask = (uint32_t)(cap - 1);
+
+        for (i = lo; i < hi; i++) {
+                uint32_t id = fs->ids[i];
+                uint32_t bucket = id & ~WT_SIGN_BIT;
+                float v = (id & WT_SIGN_BIT) ? -1.0f : 1.0f;
+                uint32_t key = bucket + 1;
+                uint32_t slot = (bucket * 0x9E3779B1u) & mask;
+
+                while (fs->tkeys[slot] && fs->tkeys[slot] != key)
+                        slot = (slot + 1) & mask;
+                if (fs->tkeys[slot]) {
+                        fs->counts[fs->tpos[slot]].tf += v;
+                } else {
+                        fs->tkeys[slot] = key;
+                        fs->tpos[slot] = (uint32_t)n;
+                        fs->counts[n].bucket = bucket;
+                        fs->counts[n].tf = v;
+                        n++;
+                }
+        }
+        *countsp = fs->counts;
+        *ncountsp = n;
+        return WT_OK;
+}
+
+wt_err_t wt_vocab_new(const uint32_t *buckets, const float *idf, size_t n,
+                      wt_vocab_t **vocabp) {
+        wt_vocab_t *vocab;
+        size_t cap = 16, i;
+
+        *vocabp = NULL;
+        if (n >= UINT32_MAX / 4)
+                return WT_ERR_INVALID_ARG;
+        while (cap < 2 * n)
+                cap *= 2;
+        vocab = calloc(1, sizeof(*vocab));
+        if (!vocab)
+                return WT_ERR_NOMEM;
+        vocab->n = n;
+        vocab->mask = (uint32_t)(cap - 1);
+        vocab->buckets = malloc((n ? n : 1) * sizeof(*vocab->buckets));
+        vocab->idf = malloc((n ? n : 1) * sizeof(*vocab->idf));
+        vocab->keys = calloc(cap, sizeof(*vocab->keys));
+        vocab->rows = malloc(cap * sizeof(*vocab->rows));
+        if (!vocab->buckets || !vocab->idf || !vocab->keys || !vocab->rows) {
+                wt_vocab_destroy(vocab);
+                return WT_ERR_NOMEM;
+        }
+        for (i = 0; i < n; i++) {
+                uint32_t key = buckets[i] + 1;
+                uint32_t slot = (buckets[i] * 0x9E3779B1u) & vocab->mask;
+                if (i > 0 && buckets[i] <= buckets[i - 1]) {
+                        wt_vocab_destroy(vocab);
+                        return WT_ERR_INVALID_ARG;
+                }
+                vocab->buckets[i] = buckets[i];
+                vocab->idf[i] = idf ? idf[i] : 1.0f;
+                while (vocab->keys[slot])
+                        slot = (slot + 1) & vocab->mask;
+                vocab->keys[slot] = key;
+                vocab->rows[slot] = (uint32_t)i;
+        }
+        *vocabp = vocab;
+        return WT_OK;
+}
+
+void wt_vocab_destroy(wt_vocab_t *vocab) {
+        if (!vocab)
+                return;
+        free(vocab->buckets);
+        free(vocab->idf);
+        free(vocab->keys);
+        free(vocab->rows);
+        free(vocab);
+}
+
+size_t wt_vocab_size(const wt_vocab_t *vocab) {
+        return vocab->n;
+}
+
+const uint32_t *wt_vocab_buckets(const wt_vocab_t *vocab) {
+        return vocab->buckets;
+}
+
+const float *wt_vocab_idf(const wt_vocab_t *vocab) {
+        return vocab->idf;
+}
+
+int64_t wt_vocab_lookup(const wt_vocab_t *vocab, uint32_t bucket) {
+        uint32_t key = bucket + 1;
+        uint32_t slot = (bucket * 0x9E3779B1u) & vocab->mask;
+        while (vocab->keys[slot]) {
+                if (vocab->keys[slot] == key)
+                        return vocab->rows[slot];
+                slot = (slot + 1) & vocab->mask;
+        }
+        return -1;
+}
+
+wt_err_t wt_vocab_vectorize(const wt_feature_conf_t *conf,
+                            const wt_vocab_t *vocab, wt_fscratch_t *fs,
+                            const wt_bucket_count_t *counts, size_t ncounts,
+                            const wt_feature_t **featsp, size_t *nfeatsp) {
+        size_t i, n = 0;
+        double sumsq = 0.0;
+
+        if (wt_grow((void **)&fs->feats, &fs->feats_cap, ncounts ? ncounts : 1,
+                    sizeof(*fs->feats)))
+                return WT_ERR_NOMEM;
+
+        for (i = 0; i < ncounts; i++) {
+                int64_t row = wt_vocab_lookup(vocab, counts[i].bucket);
+                float tf = counts[i].tf, mag, v;
+                if (row < 0 || tf == 0.0f)
+                        continue;
+                mag = fabsf(tf);
+                switch (conf->tf) {
+                case WT_TF_LOG:
+                        mag = 1.0f + logf(mag);
+                        break;
+                case WT_TF_BINARY:
+                        mag = 1.0f;
+                        break;
+                case WT_TF_RAW:
+                        break;
+                }
+                v = tf < 0 ? -mag : mag;
+                if (conf->idf)
+                        v *= vocab->idf[row];
+                fs->feats[n].row = (uint32_t)row;
+                fs->feats[n].value = v;
+                sumsq += (double)v * v;
+                n++;
+        }
+        if (conf->l2norm && sumsq > 0.0) {
+                float inv = (float)(1.0 / sqrt(sumsq));
+                for (i = 0; i < n; i++)
+                        fs->feats[i].value *= inv;
+        }
+        *featsp = fs->feats;
+        *nfeatsp = n;
+        return WT_OK;
+}
+
+uint32_t wt_features_bucket_of(const wt_feature_conf_t *conf,
+                               const char *const *tokens, const size_t *lens,
+                               unsigned n, int *sign) {
+        uint64_t hist[WT_NGRAM_MAX], h;
+        unsigned i;
+        for (i = 0; i < n && i < WT_NGRAM_MAX; i++)
+                hist[i] = XXH3_64bits_withSeed(tokens[i], lens[i], conf->seed);
+        h = n == 1 ? hist[0] : wt_ngram_hash(hist, n, conf->seed);
+        *sign = (conf->signed_hash && (h & 1)) ? -1 : 1;
+        return (uint32_t)(h >> (64 - conf->bits));
+}

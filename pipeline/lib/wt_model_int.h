@@ -1,0 +1,34 @@
+/*
+ * wiretag - wt_model_int.h: model internals, shared by the classifier,
+ * the file format and the trainer only.
+ */
+#ifndef WT_MODEL_INT_H
+#define WT_MODEL_INT_H
+
+#include "wt_model.h"
+
+/* Format version written by this build; readers accept exactly it. */
+#define WT_MODEL_FORMAT_VERSION 1
+
+struct wt_model_s {
+        char *name;
+        wt_feature_conf_t conf;
+        int multilabel;
+        wt_score_kind_t score_kind;
+        uint32_t nlabels;
+        char **labels;
+        float *thresholds;
+        uint8_t *pooling;       /* wt_pooling_t per label */
+        int any_sentence_pool;
+        wt_vocab_t *vocab;
+        float *weights;         /* nfeatures x nlabels, feature-major */
+        float *bias;            /* nlabels */
+        json_t *meta;           /* training metadata, an object */
+        char id[17];            /* hex checksum, set by load/serialize */
+};
+
+/** Allocate an empty model with nlabels label slots (names NULL,
+ *  thresholds 0, pooling doc) and no vocabulary. */
+wt_model_t *wt_model_alloc(uint32_t nlabels);
+
+#endif /* WT_MODEL_INT_H */

@@ -1,0 +1,175 @@
+/*
+ * wiretag - wt_reader.c: JSON Lines / JSON document reader.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "wt_reader.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int wt_blank(const char *s, size_t len) {
+        size_t i;
+        for (i = 0; i < len; i++)
+                if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+                    s[i] != '\n')
+                        return 0;
+        return 1;
+}
+
+/* Read one line into r->line; returns its length or -1 at EOF. */
+static ssize_t wt_read_line(wt_reader_t *r) {
+        ssize_t n = getline(&r->line, &r->line_cap, r->fp);
+        if (n < 0)
+                return -1;
+        r->lineno++;
+        return n;
+}
+
+wt_err_t wt_reader_open(wt_reader_t *r, const char *path, char *errstr,
+                        size_t errstr_size) {
+        ssize_t n;
+        memset(r, 0, sizeof(*r));
+        if (!strcmp(path, "-")) {
+                r->fp = stdin;
+        } else {
+                r->fp = fopen(path, "rb");
+                r->own_fp = 1;
+                if (!r->fp)
+                        return wt_seterr(errstr, errstr_size, WT_ERR_IO,
+                                         "%s: %s", path, strerror(errno));
+        }
+        r->path = strdup(path);
+        if (!r->path) {
+                wt_reader_close(r);
+                return WT_ERR_NOMEM;
+        }
+
+        /* Find the first non-blank line and pick the mode from it. */
+        while ((n = wt_read_line(r)) >= 0 && wt_blank(r->line, (size_t)n))
+                ;
+        if (n < 0)
+                return WT_OK; /* empty input: no records */
+        {
+                json_error_t jerr;
+                json_t *v = json_loadb(r->line, (size_t)n, JSON_ALLOW_NUL,
+                                       &jerr);
+                if (v || json_error_code(&jerr) !=
+                                 json_error_premature_end_of_input) {
+                        json_decref(v);
+                        r->pending_set = 1;
+                        r->pending_len = (size_t)n;
+                        return WT_OK;
+                }
+        }
+
+        /* Document mode: keep the first line and slurp the rest. */
+        r->doc_mode = 1;
+        r->doc_line = r->lineno;
+        {
+                size_t cap = (size_t)n + 65536, len = (size_t)n, got;
+                char *buf = malloc(cap);
+                if (!buf) {
+                        wt_reader_close(r);
+                        return WT_ERR_NOMEM;
+                }
+                memcpy(buf, r->line, (size_t)n);
+                while ((got = fread(buf + len, 1, cap - len, r->fp)) > 0) {
+                        len += got;
+                        if (len == cap) {
+                                char *nb = realloc(buf, cap * 2);
+                                if (!nb) {
+                                        free(buf);
+                                        wt_reader_close(r);
+                                        return WT_ERR_NOMEM;
+                                }
+                                buf = nb;
+                                cap *= 2;
+                        }
+                }
+                if (ferror(r->fp)) {
+                        free(buf);
+                        wt_reader_close(r);
+                        return wt_seterr(errstr, errstr_size, WT_ERR_IO,
+                                         "%s: read error", path);
+                }
+                r->doc = buf;
+                r->doc_len = len;
+                r->doc_pos = 0;
+        }
+        return WT_OK;
+}
+
+int wt_reader_next(wt_reader_t *r, const char **text, size_t *len,
+                   char *errstr, size_t errstr_size) {
+        if (!r->fp && !r->doc)
+                return 0;
+        if (!r->doc_mode) {
+                ssize_t n;
+                if (r->pending_set) {
+                        r->pending_set = 0;
+                        *text = r->line;
+                        *len = r->pending_len;
+                        return 1;
+                }
+                while ((n = wt_read_line(r)) >= 0) {
+                        if (wt_blank(r->line, (size_t)n))
+                                continue;
+                        *text = r->line;
+                        *len = (size_t)n;
+                        return 1;
+                }
+                if (ferror(r->fp)) {
+                        wt_seterr(errstr, errstr_size, WT_ERR_IO,
+                                  "%s: read error after line %zu", r->path,
+                                  r->lineno);
+                        return -1;
+                }
+                return 0;
+        }
+
+        /* Document mode: skip blanks, then take one JSON value. */
+        while (r->doc_pos < r->doc_len &&
+               wt_blank(r->doc + r->doc_pos, 1)) {
+                if (r->doc[r->doc_pos] == '\n')
+                        r->doc_line++;
+                r->doc_pos++;
+        }
+        if (r->doc_pos >= r->doc_len)
+                return 0;
+        {
+                json_error_t jerr;
+                size_t start = r->doc_pos, i, used;
+                json_t *v = json_loadb(r->doc + start, r->doc_len - start,
+                                       JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL,
+                                       &jerr);
+                json_decref(v);
+                /* On error the rest cannot be resynchronised: hand it all
+                 * to the caller, whose parse reports where it broke. */
+                used = v ? (size_t)jerr.position : r->doc_len - start;
+                if (used == 0 || used > r->doc_len - start)
+                        used = r->doc_len - start;
+                r->lineno = r->doc_line;
+                for (i = start; i < start + used; i++)
+                        if (r->doc[i] == '\n')
+                                r->doc_line++;
+                r->doc_pos = start + used;
+                *text = r->doc + start;
+                *len = used;
+                return 1;
+        }
+}
+
+size_t wt_reader_lineno(const wt_reader_t *r) {
+        return r->lineno;
+}
+
+void wt_reader_close(wt_reader_t *r) {
+        if (r->fp && r->own_fp)
+                fclose(r->fp);
+        free(r->line);
+        free(r->doc);
+        free(r->path);
+        memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,106 @@
+/*
+ * wiretag - wt_train.h: training models with liblinear.
+ *
+ * A training run reads labeled JSON Lines from one or more sources. A
+ * source is a set of files that annotate the same label set; its raw
+ * labels may be mapped to model labels (one raw label to zero, one or
+ * several model labels). A model label is learnt only from the documents
+ * of sources that annotate it: a document from a source that does not know
+ * a label is neither a positive nor a negative example for it.
+ *
+ * Per label, a binary liblinear classifier (one-vs-rest) is trained. With
+ * K-fold cross-validation the trainer picks C from a grid and a decision
+ * threshold that maximises the label's out-of-fold F1 (for a single-label
+ * model: the C that maximises out-of-fold accuracy). Cross-validated
+ * scores are stored in the model's metadata.
+ *
+ * Features are computed with wt_features_hash/count and
+ * wt_vocab_vectorize, exactly as wt_classify() computes them. The
+ * vocabulary keeps buckets seen in at least min_df training documents; idf
+ * is ln((1 + N) / (1 + df)) + 1. (The vocabulary and idf are computed once
+ * from all training documents, so cross-validation folds see the other
+ * folds' unlabeled term statistics, never their labels.)
+ */
+#ifndef WT_TRAIN_H
+#define WT_TRAIN_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wt_err.h"
+#include "wt_features.h"
+#include "wt_model.h"
+#include "wt_tokenizer.h"
+
+typedef enum wt_solver {
+        WT_SOLVER_LR = 0,   /**< L2-regularised logistic regression */
+        WT_SOLVER_SVM = 1,  /**< L2-regularised L2-loss linear SVM */
+        WT_SOLVER_L1LR = 2, /**< L1-regularised logistic regression (sparse) */
+} wt_solver_t;
+
+#define WT_CGRID_MAX 16
+
+/** One raw label of a source and the model labels it stands for. */
+typedef struct wt_label_map {
+        char *raw;
+        size_t ntargets;
+        char **targets;
+} wt_label_map_t;
+
+typedef struct wt_source {
+        char *name;
+        size_t nfiles;
+        char **files;
+        wt_pooling_t pooling; /**< how its labels score whole articles */
+        int mapped;           /**< 0: raw labels are model labels */
+        size_t nmap;
+        wt_label_map_t *map;
+} wt_source_t;
+
+typedef struct wt_train_opts {
+        char *name;               /**< model name */
+        wt_feature_conf_t conf;
+        wt_solver_t solver;
+        double C;                 /**< > 0: fixed C, no search */
+        double C_grid[WT_CGRID_MAX];
+        size_t nC;
+        unsigned folds;           /**< 0: no cross-validation, else >= 2 */
+        unsigned min_df;
+        int multilabel;           /**< -1: decide from the data */
+        unsigned threads;         /**< 0: number of online CPUs */
+        uint64_t seed;            /**< fold assignment */
+        size_t nsources;
+        wt_source_t *sources;
+        /** Progress report, called from the training threads' master
+         *  (one thread) with work done and total. May be NULL. */
+        void (*progress)(void *opaque, const char *stage, size_t done,
+                         size_t total);
+        void *opaque;
+} wt_train_opts_t;
+
+/** Defaults: wt_feature_conf_default, LR, C grid {1,4,16,64}, 5 folds,
+ *  min_df 2, multilabel auto. No sources. */
+void wt_train_opts_init(wt_train_opts_t *opts);
+
+/** Release what the options own (name, sources). */
+void wt_train_opts_clear(wt_train_opts_t *opts);
+
+/** Add one source of plain files with identity label mapping. */
+wt_err_t wt_train_opts_add_file(wt_train_opts_t *opts, const char *path);
+
+/** Read a training spec (JSON, see models/README.md) into opts; relative
+ *  file paths are taken relative to the spec's folder. */
+wt_err_t wt_train_spec_load(wt_train_opts_t *opts, const char *path,
+                            char *errstr, size_t errstr_size);
+
+/** Train. On success *modelp is the new model (caller owns) with its
+ *  metadata, cross-validated scores included. */
+wt_err_t wt_train(const wt_train_opts_t *opts, wt_model_t **modelp,
+                  char *errstr, size_t errstr_size);
+
+/** Parse "lr", "svm", "l1lr". */
+int wt_solver_parse(const char *s, wt_solver_t *solver);
+const char *wt_solver_name(wt_solver_t solver);
+
+#endif /* WT_TRAIN_H */
