@@ -33,6 +33,8 @@ static void wt_classify_usage(FILE *fp) {
                 "      --explain N      add the N n-grams that raised each "
                 "tag the most\n"
                 "      --max-bytes N    reject records larger than N bytes\n"
+                "      --all-scores     add \"scores\": every label's score and "
+                "threshold\n"
                 "  -h, --help           this help\n"
                 "\n"
                 "Exit status: 0 all records classified, 1 some records "
@@ -56,6 +58,7 @@ int wt_cmd_classify(int argc, char **argv) {
                 {"model", required_argument, NULL, 'm'},
                 {"explain", required_argument, NULL, 'e'},
                 {"max-bytes", required_argument, NULL, 'b'},
+                {"all-scores", no_argument, NULL, 'a'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
         const char *model_path = NULL, *path = "-";
@@ -67,7 +70,7 @@ int wt_cmd_classify(int argc, char **argv) {
         const char *text;
         size_t len, failed = 0, done = 0;
         char errstr[512];
-        int c, r, rc;
+        int c, r, rc, all_scores = 0;
 
         while ((c = getopt_long(argc, argv, "m:h", longopts, NULL)) != -1) {
                 switch (c) {
@@ -84,6 +87,9 @@ int wt_cmd_classify(int argc, char **argv) {
                                               optarg, 1, (unsigned long)-1,
                                               &max_bytes))
                                 return WT_EXIT_USAGE;
+                        break;
+                case 'a':
+                        all_scores = 1;
                         break;
                 case 'h':
                         wt_classify_usage(stdout);
@@ -161,6 +167,18 @@ int wt_cmd_classify(int argc, char **argv) {
                                 json_array_get(json_object_get(out, "labels"),
                                                i),
                                 "explain", ex);
+                }
+                if (all_scores) {
+                        json_t *sc = json_object();
+                        for (i = 0; i < wt_model_nlabels(model); i++)
+                                json_object_set_new(
+                                        sc, wt_model_label(model, i),
+                                        json_pack("{s:f, s:f}", "score",
+                                                  (double)pred.scores[i],
+                                                  "threshold",
+                                                  (double)wt_model_threshold(
+                                                          model, i)));
+                        json_object_set_new(out, "scores", sc);
                 }
                 json_object_set_new(art.root, "wiretag", out);
                 line = json_dumps(art.root,

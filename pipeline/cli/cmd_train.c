@@ -46,7 +46,7 @@ static void wt_train_usage(FILE *fp) {
                 "      --solver S       lr (default), svm or l1lr\n"
                 "      --C X            fixed C (no search)\n"
                 "      --C-grid A,B,..  C values tried by CV (default "
-                "1,4,16,64)\n"
+                "1,4,16,64,256)\n"
                 "      --cv K           K-fold cross-validation (default "
                 "5; 0 = none)\n"
                 "      --multilabel | --single-label   override the "

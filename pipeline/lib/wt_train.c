@@ -31,7 +31,7 @@
 /* ---------------------------------------------------------------- opts */
 
 void wt_train_opts_init(wt_train_opts_t *o) {
-        static const double grid[] = {1, 4, 16, 64};
+        static const double grid[] = {1, 4, 16, 64, 256};
         memset(o, 0, sizeof(*o));
         wt_feature_conf_default(&o->conf);
         o->solver = WT_SOLVER_LR;
@@ -56,6 +56,12 @@ static void wt_source_clear(wt_source_t *s) {
                 free(s->map[i].targets);
         }
         free(s->map);
+        for (i = 0; i < s->nannotates; i++)
+                free(s->annotates[i]);
+        free(s->annotates);
+        for (i = 0; i < s->nexclude; i++)
+                free(s->exclude[i]);
+        free(s->exclude);
         memset(s, 0, sizeof(*s));
 }
 
@@ -121,15 +127,48 @@ const char *wt_solver_name(wt_solver_t solver) {
 
 /* ---------------------------------------------------------------- spec */
 
+/* dir/rel, with "x/.." pairs folded lexically so that the paths recorded
+ * in a model card read "../shared/data/..." rather than
+ * "models/../../shared/data/...". */
 static char *wt_path_join(const char *dir, const char *rel) {
-        size_t n;
-        char *p;
+        size_t n = strlen(dir) + strlen(rel) + 2, len = 0, keep = 0;
+        char *joined, *out, *seg, *save = NULL;
         if (rel[0] == '/' || !dir[0])
                 return strdup(rel);
-        n = strlen(dir) + strlen(rel) + 2;
-        if ((p = malloc(n)))
-                snprintf(p, n, "%s/%s", dir, rel);
-        return p;
+        if (!(joined = malloc(n)) || !(out = malloc(n))) {
+                free(joined);
+                return NULL;
+        }
+        snprintf(joined, n, "%s/%s", dir, rel);
+        out[0] = '\0';
+        if (joined[0] == '/') {
+                out[len++] = '/';
+                out[len] = '\0';
+                keep = 1;
+        }
+        for (seg = strtok_r(joined, "/", &save); seg;
+             seg = strtok_r(NULL, "/", &save)) {
+                if (!strcmp(seg, "."))
+                        continue;
+                if (!strcmp(seg, "..") && len > keep) {
+                        /* Drop the last segment unless it is "..". */
+                        char *last = strrchr(out, '/');
+                        const char *lastseg = last ? last + 1 : out;
+                        if (strcmp(lastseg, "..")) {
+                                len = last ? (size_t)(last - out) : 0;
+                                if (len == 0 && keep)
+                                        len = 1;
+                                out[len] = '\0';
+                                continue;
+                        }
+                }
+                len += (size_t)snprintf(out + len, n - len, "%s%s",
+                                        len > keep ? "/" : "", seg);
+        }
+        free(joined);
+        if (!out[0])
+                strcpy(out, ".");
+        return out;
 }
 
 static wt_err_t wt_spec_targets(wt_label_map_t *lm, json_t *v,
@@ -165,6 +204,34 @@ static wt_err_t wt_spec_targets(wt_label_map_t *lm, json_t *v,
                 if (!(lm->targets[i] = strdup(t)))
                         return WT_ERR_NOMEM;
                 lm->ntargets++;
+        }
+        return WT_OK;
+}
+
+/* A JSON array of non-empty strings into a string list. */
+static wt_err_t wt_spec_names(json_t *arr, char ***out, size_t *n,
+                              const char *spec, const char *src,
+                              const char *key, char *errstr,
+                              size_t errstr_size) {
+        size_t i;
+        json_t *v;
+        if (!json_is_array(arr))
+                return BAD(WT_ERR_INVALID_ARG,
+                           "%s: source \"%s\": \"%s\" must be an array of "
+                           "labels",
+                           spec, src, key);
+        *out = calloc(json_array_size(arr) + 1, sizeof(char *));
+        if (!*out)
+                return WT_ERR_NOMEM;
+        json_array_foreach(arr, i, v) {
+                if (!json_is_string(v) || !*json_string_value(v))
+                        return BAD(WT_ERR_INVALID_ARG,
+                                   "%s: source \"%s\": %s[%zu] is not a "
+                                   "label",
+                                   spec, src, key, i);
+                if (!((*out)[*n] = strdup(json_string_value(v))))
+                        return WT_ERR_NOMEM;
+                (*n)++;
         }
         return WT_OK;
 }
@@ -325,12 +392,17 @@ wt_err_t wt_train_spec_load(wt_train_opts_t *o, const char *path,
                 goto done;
         }
         json_array_foreach(sources, i, v) {
-                const char *sname = NULL, *pooling = NULL, *key;
-                json_t *files = NULL, *labels = NULL, *f, *t;
+                const char *sname = NULL, *pooling = NULL, *key,
+                           *unmapped = NULL, *unit = NULL;
+                json_t *files = NULL, *labels = NULL, *annot = NULL,
+                       *excl = NULL, *f, *t;
                 wt_source_t *s;
-                if (json_unpack_ex(v, &jerr, JSON_STRICT, "{s:s, s:o, s?s, s?o}",
+                if (json_unpack_ex(v, &jerr, JSON_STRICT,
+                                   "{s:s, s:o, s?s, s?o, s?s, s?o, s?o, s?s}",
                                    "name", &sname, "files", &files, "pooling",
-                                   &pooling, "labels", &labels)) {
+                                   &pooling, "labels", &labels, "unmapped",
+                                   &unmapped, "annotates", &annot, "exclude",
+                                   &excl, "unit", &unit)) {
                         err = BAD(WT_ERR_INVALID_ARG, "%s: sources[%zu]: %s",
                                   path, i, jerr.text);
                         goto done;
@@ -373,8 +445,76 @@ wt_err_t wt_train_spec_load(wt_train_opts_t *o, const char *path,
                         }
                         free(full);
                 }
-                if (!labels)
+                if (unmapped && !strcmp(unmapped, "drop"))
+                        s->drop_unmapped = 1;
+                else if (unmapped && strcmp(unmapped, "error")) {
+                        err = BAD(WT_ERR_INVALID_ARG,
+                                  "%s: source \"%s\": unmapped \"%s\" is not "
+                                  "error or drop",
+                                  path, sname, unmapped);
+                        goto done;
+                }
+                if (unit && !strcmp(unit, "sentence"))
+                        s->sentence_unit = 1;
+                else if (unit && strcmp(unit, "doc")) {
+                        err = BAD(WT_ERR_INVALID_ARG,
+                                  "%s: source \"%s\": unit \"%s\" is not doc "
+                                  "or sentence",
+                                  path, sname, unit);
+                        goto done;
+                }
+                if (excl &&
+                    (err = wt_spec_names(excl, &s->exclude, &s->nexclude,
+                                         path, sname, "exclude", errstr,
+                                         errstr_size)))
+                        goto done;
+                if (annot) {
+                        if (!json_is_array(annot)) {
+                                err = BAD(WT_ERR_INVALID_ARG,
+                                          "%s: source \"%s\": \"annotates\" "
+                                          "must be an array of labels",
+                                          path, sname);
+                                goto done;
+                        }
+                        s->annotates = calloc(json_array_size(annot) + 1,
+                                              sizeof(char *));
+                        if (!s->annotates) {
+                                err = WT_ERR_NOMEM;
+                                goto done;
+                        }
+                        json_array_foreach(annot, j, f) {
+                                if (!json_is_string(f) ||
+                                    !*json_string_value(f)) {
+                                        err = BAD(WT_ERR_INVALID_ARG,
+                                                  "%s: source \"%s\": "
+                                                  "annotates[%zu] is not a "
+                                                  "label",
+                                                  path, sname, j);
+                                        goto done;
+                                }
+                                if (!(s->annotates[s->nannotates] =
+                                              strdup(json_string_value(f)))) {
+                                        err = WT_ERR_NOMEM;
+                                        goto done;
+                                }
+                                s->nannotates++;
+                        }
+                }
+                if (!labels) {
+                        if (s->drop_unmapped) {
+                                s->mapped = 1; /* every raw label dropped */
+                                continue;
+                        }
+                        if (s->nannotates) {
+                                err = BAD(WT_ERR_INVALID_ARG,
+                                          "%s: source \"%s\": \"annotates\" "
+                                          "needs \"labels\" or \"unmapped\": "
+                                          "\"drop\"",
+                                          path, sname);
+                                goto done;
+                        }
                         continue;
+                }
                 if (!json_is_object(labels)) {
                         err = BAD(WT_ERR_INVALID_ARG,
                                   "%s: source \"%s\": \"labels\" must map "
@@ -512,7 +652,7 @@ static wt_err_t wt_map_label(const wt_dataset_t *ds, const wt_source_t *s,
                         if (!strcmp(s->map[i].raw, raw))
                                 break;
                 if (i == s->nmap)
-                        return WT_ERR_LABELS;
+                        return s->drop_unmapped ? WT_OK : WT_ERR_LABELS;
                 targets = s->map[i].targets;
                 n = s->map[i].ntargets;
         } else {
@@ -541,6 +681,49 @@ static wt_err_t wt_map_label(const wt_dataset_t *ds, const wt_source_t *s,
         return WT_OK;
 }
 
+static int wt_str_in(const char *str, char *const *set, size_t n) {
+        size_t i;
+        for (i = 0; i < n; i++)
+                if (!strcmp(set[i], str))
+                        return 1;
+        return 0;
+}
+
+/* Append one training document (copies labels and counts). */
+static wt_err_t wt_dataset_push(wt_dataset_t *ds, size_t si,
+                                const uint32_t *lab, uint32_t nlab,
+                                const wt_bucket_count_t *counts,
+                                size_t ncounts) {
+        wt_tdoc_t *d;
+        if (ds->ndocs == ds->cap) {
+                size_t ncap = ds->cap ? ds->cap * 2 : 1024;
+                wt_tdoc_t *nd = realloc(ds->docs, ncap * sizeof(*nd));
+                if (!nd)
+                        return WT_ERR_NOMEM;
+                ds->docs = nd;
+                ds->cap = ncap;
+        }
+        d = &ds->docs[ds->ndocs];
+        memset(d, 0, sizeof(*d));
+        d->source = (uint32_t)si;
+        if (nlab) {
+                if (!(d->lab = malloc(nlab * sizeof(*lab))))
+                        return WT_ERR_NOMEM;
+                memcpy(d->lab, lab, nlab * sizeof(*lab));
+        }
+        d->nlab = nlab;
+        if (ncounts) {
+                if (!(d->counts = malloc(ncounts * sizeof(*counts)))) {
+                        free(d->lab);
+                        return WT_ERR_NOMEM;
+                }
+                memcpy(d->counts, counts, ncounts * sizeof(*counts));
+        }
+        d->ncounts = (uint32_t)ncounts;
+        ds->ndocs++;
+        return WT_OK;
+}
+
 /* Read one file of source si: every line becomes a document with its
  * label indexes and bucket counts. Errors name file, line and field. */
 static wt_err_t wt_dataset_read(wt_dataset_t *ds, const wt_train_opts_t *o,
@@ -564,7 +747,6 @@ static wt_err_t wt_dataset_read(wt_dataset_t *ds, const wt_train_opts_t *o,
                 json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, &jerr);
                 json_t *labels, *lv;
                 wt_segments_t segs;
-                wt_tdoc_t *d;
                 const wt_bucket_count_t *counts;
                 size_t ncounts, i, cap = 0;
                 size_t lineno = wt_reader_lineno(&rd);
@@ -588,61 +770,66 @@ static wt_err_t wt_dataset_read(wt_dataset_t *ds, const wt_train_opts_t *o,
                                   labels ? "is not an array" : "is missing");
                         goto fail;
                 }
-                if (ds->ndocs == ds->cap) {
-                        size_t ncap = ds->cap ? ds->cap * 2 : 1024;
-                        wt_tdoc_t *nd = realloc(ds->docs,
-                                                ncap * sizeof(*nd));
-                        if (!nd) {
+                {
+                        uint32_t *lab = NULL, nlab = 0;
+                        int skip = 0;
+                        size_t nsent, first, last, k;
+                        json_array_foreach(labels, i, lv) {
+                                const char *raw = json_string_value(lv);
+                                if (!raw) {
+                                        err = BAD(WT_ERR_LABELS,
+                                                  "%s:%zu: labels[%zu] is not "
+                                                  "a string",
+                                                  path, lineno, i);
+                                } else if (wt_str_in(raw, s->exclude,
+                                                     s->nexclude)) {
+                                        skip = 1;
+                                } else if ((err = wt_map_label(ds, s, raw,
+                                                               &lab, &nlab,
+                                                               &cap))) {
+                                        if (err == WT_ERR_LABELS)
+                                                BAD(err,
+                                                    "%s:%zu: label \"%s\" is "
+                                                    "not in the mapping of "
+                                                    "source \"%s\"",
+                                                    path, lineno, raw,
+                                                    s->name);
+                                }
+                                if (err) {
+                                        free(lab);
+                                        json_decref(root);
+                                        goto fail;
+                                }
+                        }
+                        if (skip) {
+                                free(lab);
                                 json_decref(root);
-                                err = WT_ERR_NOMEM;
+                                continue;
+                        }
+                        err = wt_features_hash(&o->conf, &segs, fs);
+                        json_decref(root);
+                        nsent = wt_features_nsentences(fs);
+                        /* A sentence-unit source gives one training
+                         * document per sentence, as sentence pooling
+                         * will score it. */
+                        for (k = 0; !err && k < (s->sentence_unit ? nsent : 1);
+                             k++) {
+                                first = s->sentence_unit ? k : 0;
+                                last = s->sentence_unit ? k + 1 : nsent;
+                                err = wt_features_count(&o->conf, fs, first,
+                                                        last, &counts,
+                                                        &ncounts);
+                                if (!err)
+                                        err = wt_dataset_push(ds, si, lab,
+                                                              nlab, counts,
+                                                              ncounts);
+                        }
+                        free(lab);
+                        if (err)
                                 goto fail;
-                        }
-                        ds->docs = nd;
-                        ds->cap = ncap;
+                        docs++;
+                        bytes += len;
                 }
-                d = &ds->docs[ds->ndocs];
-                memset(d, 0, sizeof(*d));
-                d->source = (uint32_t)si;
-                json_array_foreach(labels, i, lv) {
-                        const char *raw = json_string_value(lv);
-                        if (!raw) {
-                                err = BAD(WT_ERR_LABELS,
-                                          "%s:%zu: labels[%zu] is not a "
-                                          "string",
-                                          path, lineno, i);
-                        } else if ((err = wt_map_label(ds, s, raw, &d->lab,
-                                                       &d->nlab, &cap))) {
-                                if (err == WT_ERR_LABELS)
-                                        BAD(err,
-                                            "%s:%zu: label \"%s\" is not in "
-                                            "the mapping of source \"%s\"",
-                                            path, lineno, raw, s->name);
-                        }
-                        if (err) {
-                                free(d->lab);
-                                json_decref(root);
-                                goto fail;
-                        }
-                }
-                err = wt_features_hash(&o->conf, &segs, fs);
-                if (!err)
-                        err = wt_features_count(&o->conf, fs, 0,
-                                                wt_features_nsentences(fs),
-                                                &counts, &ncounts);
-                json_decref(root);
-                if (!err && ncounts &&
-                    !(d->counts = malloc(ncounts * sizeof(*counts))))
-                        err = WT_ERR_NOMEM;
-                if (err) {
-                        free(d->lab);
-                        goto fail;
-                }
-                if (ncounts)
-                        memcpy(d->counts, counts, ncounts * sizeof(*counts));
-                d->ncounts = (uint32_t)ncounts;
-                ds->ndocs++;
-                docs++;
-                bytes += len;
         }
         if (r < 0) {
                 err = WT_ERR_IO;
@@ -677,6 +864,9 @@ static wt_err_t wt_dataset_labels(wt_dataset_t *ds, const wt_train_opts_t *o,
 
         for (si = 0; si < o->nsources; si++) {
                 const wt_source_t *s = &o->sources[si];
+                for (i = 0; i < s->nannotates; i++)
+                        if (wt_names_add(&names, &n, s->annotates[i]))
+                                goto nomem;
                 if (s->mapped) {
                         for (i = 0; i < s->nmap; i++)
                                 for (j = 0; j < s->map[i].ntargets; j++)
@@ -884,6 +1074,9 @@ static int wt_run_task(wt_trainer_t *t, const wt_task_t *task) {
         if (npos == 0 || npos == n) {
                 /* Nothing to separate: a constant scorer. */
                 double bias = npos ? 10.0 : -10.0;
+                /* Out of fold, a constant scorer knows nothing: rank its
+                 * documents below every real score. */
+                float oof_score = npos ? 1e4f : -1e4f;
                 if (task->fold < 0) {
                         double *w = t->final_w +
                                     (size_t)task->label * (t->nfeatures + 1);
@@ -896,7 +1089,7 @@ static int wt_run_task(wt_trainer_t *t, const wt_task_t *task) {
                                                       ds->ndocs;
                         for (d = 0; d < ds->ndocs; d++)
                                 if (t->fold_of[d] == (uint32_t)task->fold)
-                                        oof[d] = (float)bias;
+                                        oof[d] = oof_score;
                 }
                 free(prob.x);
                 free(prob.y);
@@ -993,6 +1186,9 @@ static int wt_run_tasks(wt_trainer_t *t, const char *stage) {
         return atomic_load(&t->failed) ? -1 : 0;
 }
 
+/* Below this out-of-fold F1 a tuned threshold is not trusted. */
+#define WT_FBR 0.3
+
 typedef struct wt_scored {
         float score;
         uint8_t pos;
@@ -1041,6 +1237,12 @@ static double wt_best_threshold(const wt_trainer_t *t, uint32_t ci,
                 }
         }
         *f1_out = best_f1;
+        /* SCut.FBR (Yang, 2001): a label whose best out-of-fold F1 is poor
+         * (typically one seen in one or two documents) keeps the neutral
+         * threshold, margin 0, rather than a cut tuned on noise that could
+         * fire on every article. */
+        if (best_f1 < WT_FBR)
+                thr = thr > 0.0 ? thr : 0.0;
         return thr;
 }
 
@@ -1166,6 +1368,10 @@ wt_err_t wt_train(const wt_train_opts_t *o, wt_model_t **modelp,
                 goto fail;
         for (si = 0; si < o->nsources; si++) {
                 const wt_source_t *s = &o->sources[si];
+                for (i = 0; i < s->nannotates; i++)
+                        ds.knows[si * ds.nlabels +
+                                 (size_t)wt_label_find(&ds, s->annotates[i])] =
+                                1;
                 if (s->mapped) {
                         for (i = 0; i < s->nmap; i++)
                                 for (fi = 0; fi < s->map[i].ntargets; fi++)

@@ -56,6 +56,16 @@ typedef struct wt_source {
         int mapped;           /**< 0: raw labels are model labels */
         size_t nmap;
         wt_label_map_t *map;
+        int drop_unmapped;    /**< 1: raw labels not in map mean nothing;
+                               *   0: they are an error */
+        size_t nannotates;    /**< extra model labels this source
+                               *   annotates (its documents are negatives
+                               *   for them unless mapped to them) */
+        char **annotates;
+        size_t nexclude;      /**< documents carrying one of these raw
+                               *   labels are left out */
+        char **exclude;
+        int sentence_unit;    /**< 1: each sentence is a training doc */
 } wt_source_t;
 
 typedef struct wt_train_opts {
@@ -79,7 +89,7 @@ typedef struct wt_train_opts {
         void *opaque;
 } wt_train_opts_t;
 
-/** Defaults: wt_feature_conf_default, LR, C grid {1,4,16,64}, 5 folds,
+/** Defaults: wt_feature_conf_default, LR, C grid {1,4,16,64,256}, 5 folds,
  *  min_df 2, multilabel auto. No sources. */
 void wt_train_opts_init(wt_train_opts_t *opts);
 
