@@ -18,8 +18,15 @@
  *
  * Sentence boundaries are reported so that models can score sentences:
  * a token starts a sentence when it is the first token, or when the gap
- * before it holds a newline, or one of . ! ? (or U+3002, U+0964 danda,
- * U+061F) followed by whitespace or the end of the gap.
+ * before it holds a newline (or U+2028/U+2029), or one of . ! ? followed
+ * later in the gap by whitespace (so "5.93" stays one sentence and "end.
+ * Next" does not), or one of U+3002, U+0964 (danda), U+061F, which need no
+ * whitespace after them. "U.S. troops" is split after "s": acceptable for
+ * pooling, which only needs sentence-sized pieces.
+ *
+ * Known limits: zero-width (non-)joiners and soft hyphens are format
+ * characters and split words; CJK text without spaces becomes one token
+ * per run, cut at WT_TOKEN_MAX bytes.
  *
  * @locality a tokenizer is owned by one thread; any number may run at once.
  */
@@ -47,9 +54,10 @@ typedef struct wt_token {
 typedef struct wt_tokenizer {
         const unsigned char *p;   /**< next unread byte */
         const unsigned char *end; /**< one past the last byte */
-        const unsigned char *start;
+        const unsigned char *start; /**< first byte, for token offsets */
         unsigned flags;
-        size_t invalid;           /**< invalid UTF-8 bytes seen so far */
+        size_t invalid;           /**< invalid UTF-8 bytes scanned so far
+                                   *   (complete once next() returned 0) */
         int first;                /**< no token returned yet */
         char buf[WT_TOKEN_MAX + 4];
 } wt_tokenizer_t;
