@@ -35,12 +35,18 @@ struct wt_fscratch_s {
         size_t feats_cap;
 };
 
+/* One slot of the vocabulary's hash table: key and row side by side, so a
+ * lookup touches one cache line, not two. */
+typedef struct wt_vslot {
+        uint32_t key; /* bucket + 1, 0 = empty */
+        uint32_t row;
+} wt_vslot_t;
+
 struct wt_vocab_s {
         size_t n;
         uint32_t *buckets;      /* sorted, unique */
         float *idf;
-        uint32_t *keys;         /* bucket + 1, 0 = empty */
-        uint32_t *rows;
+        wt_vslot_t *slots;
         uint32_t mask;
 };
 
@@ -333,9 +339,8 @@ wt_err_t wt_vocab_new(const uint32_t *buckets, const float *idf, size_t n,
         vocab->mask = (uint32_t)(cap - 1);
         vocab->buckets = malloc((n ? n : 1) * sizeof(*vocab->buckets));
         vocab->idf = malloc((n ? n : 1) * sizeof(*vocab->idf));
-        vocab->keys = calloc(cap, sizeof(*vocab->keys));
-        vocab->rows = malloc(cap * sizeof(*vocab->rows));
-        if (!vocab->buckets || !vocab->idf || !vocab->keys || !vocab->rows) {
+        vocab->slots = calloc(cap, sizeof(*vocab->slots));
+        if (!vocab->buckets || !vocab->idf || !vocab->slots) {
                 wt_vocab_destroy(vocab);
                 return WT_ERR_NOMEM;
         }
@@ -348,10 +353,10 @@ wt_err_t wt_vocab_new(const uint32_t *buckets, const float *idf, size_t n,
                 }
                 vocab->buckets[i] = buckets[i];
                 vocab->idf[i] = idf ? idf[i] : 1.0f;
-                while (vocab->keys[slot])
+                while (vocab->slots[slot].key)
                         slot = (slot + 1) & vocab->mask;
-                vocab->keys[slot] = key;
-                vocab->rows[slot] = (uint32_t)i;
+                vocab->slots[slot].key = key;
+                vocab->slots[slot].row = (uint32_t)i;
         }
         *vocabp = vocab;
         return WT_OK;
@@ -362,8 +367,7 @@ void wt_vocab_destroy(wt_vocab_t *vocab) {
                 return;
         free(vocab->buckets);
         free(vocab->idf);
-        free(vocab->keys);
-        free(vocab->rows);
+        free(vocab->slots);
         free(vocab);
 }
 
@@ -382,9 +386,9 @@ const float *wt_vocab_idf(const wt_vocab_t *vocab) {
 int64_t wt_vocab_lookup(const wt_vocab_t *vocab, uint32_t bucket) {
         uint32_t key = bucket + 1;
         uint32_t slot = (bucket * 0x9E3779B1u) & vocab->mask;
-        while (vocab->keys[slot]) {
-                if (vocab->keys[slot] == key)
-                        return vocab->rows[slot];
+        while (vocab->slots[slot].key) {
+                if (vocab->slots[slot].key == key)
+                        return vocab->slots[slot].row;
                 slot = (slot + 1) & vocab->mask;
         }
         return -1;
