@@ -102,6 +102,7 @@ wt_err_t wt_feature_conf_check(const wt_feature_conf_t *conf, char *errstr,
 wt_err_t wt_feature_conf_set_fields(wt_feature_conf_t *conf,
                                     const char *list, char *errstr,
                                     size_t errstr_size) {
+        wt_feature_conf_t tmp = *conf; /* conf is untouched on error */
         unsigned n = 0;
         const char *p = list;
         while (1) {
@@ -121,14 +122,15 @@ wt_err_t wt_feature_conf_set_fields(wt_feature_conf_t *conf,
                                          WT_ERR_INVALID_ARG,
                                          "at most %d fields in \"%s\"",
                                          WT_FIELDS_MAX, list);
-                memcpy(conf->fields[n], p, len);
-                conf->fields[n][len] = '\0';
+                memcpy(tmp.fields[n], p, len);
+                tmp.fields[n][len] = '\0';
                 n++;
                 if (!comma)
                         break;
                 p = comma + 1;
         }
-        conf->nfields = n;
+        tmp.nfields = n;
+        *conf = tmp;
         return WT_OK;
 }
 

@@ -390,7 +390,9 @@ static wt_err_t wt_conf_from_json(wt_model_t **mp, const char *txt,
                                           lname);
                                 goto done;
                         }
-                if (!isfinite(thr) || fabs(thr) > 1e30) {
+                /* At most 1e30f: the trainer writes 1e30f for a label
+                 * that must never fire. */
+                if (!isfinite(thr) || fabs(thr) > (double)1e30f) {
                         err = BAD(WT_ERR_MODEL_CORRUPT,
                                   "CONF section: label \"%s\": threshold is "
                                   "not a finite number",

@@ -75,7 +75,7 @@ pycheck() {
         if python3 -c "$script" "$@" >"$TMP/py.out" 2>&1; then
                 ok
         else
-                fail "$name: $(cat "$TMP/py.out")"
+                fail "$name: $(tail -n 1 "$TMP/py.out")"
         fi
 }
 

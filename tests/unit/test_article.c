@@ -118,7 +118,7 @@ static void test_default_fields(void **state) {
                                "\xe0\xa6\x95\"}",
                                &c, 0, &art, err, sizeof(err)),
                          WT_OK);
-        expect_seg(&art, 0, "a\nb \xc3\xa9 \xf0\x9f\x98\x80 \xe0\xa6\x95", 14);
+        expect_seg(&art, 0, "a\nb \xc3\xa9 \xf0\x9f\x98\x80 \xe0\xa6\x95", 15);
         wt_article_clear(&art);
 
         /* Duplicate keys: the last wins. */

@@ -572,6 +572,14 @@ static void test_tfidf_l2_arithmetic(void **state) {
         assert_float_equal(value_of(feats, nf, rx), 2.0 / sqrt(4.25), 1e-6);
         assert_float_equal(value_of(feats, nf, ry), 0.5 / sqrt(4.25), 1e-6);
 
+        /* Binary tf without L2: idf alone. */
+        c.l2norm = 0;
+        assert_int_equal(wt_vocab_vectorize(&c, v, fs, counts, n, &feats,
+                                            &nf),
+                         WT_OK);
+        assert_float_equal(value_of(feats, nf, rx), 2.0, 1e-6);
+        assert_float_equal(value_of(feats, nf, ry), 0.5, 1e-6);
+
         /* A document with no known feature: empty vector, no NaN. */
         conf_plain(&c, 1);
         n = hash_count(&c, fs, "unknown words only", 0, (size_t)-1, &counts);
@@ -597,13 +605,22 @@ static void test_signed_hashing(void **state) {
         conf_plain(&c, 1);
         c.signed_hash = 1;
         /* Find a token of each sign; the sign is bit 0 of its hash. */
-        for (i = 0; i < 64 && (!*pos || !*neg); i++) {
+        for (i = 0; i < 64; i++) {
                 char tok[16];
                 uint64_t h;
                 snprintf(tok, sizeof(tok), "tok%zu", i);
                 h = XXH3_64bits_withSeed(tok, strlen(tok), c.seed);
                 (void)bucket_of_str(&c, tok, &sign);
                 assert_int_equal(sign, (h & 1) ? -1 : 1);
+                /* The hot path signs the count the same way. */
+                {
+                        char twice[40];
+                        snprintf(twice, sizeof(twice), "%s %s", tok, tok);
+                        n = hash_count(&c, fs, twice, 0, (size_t)-1,
+                                       &counts);
+                        assert_int_equal(n, 1);
+                        assert_true(counts[0].tf == 2.0f * (float)sign);
+                }
                 if (sign < 0 && !*neg)
                         strcpy(neg, tok);
                 if (sign > 0 && !*pos)
@@ -643,6 +660,48 @@ static void test_signed_hashing(void **state) {
         n = hash_count(&c, fs, text, 0, (size_t)-1, &counts);
         assert_true(tf_of(counts, n, bucket_of_str(&c, neg, 0)) == 2.0f);
 
+        wt_vocab_destroy(v);
+        wt_fscratch_destroy(fs);
+}
+
+/* Signed hashing: two tokens sharing a bucket with opposite signs cancel,
+ * and a bucket whose count is 0 is no feature (not a 0 value, and never
+ * 1 + ln 0). */
+static void test_signed_cancel(void **state) {
+        wt_feature_conf_t c;
+        wt_fscratch_t *fs = wt_fscratch_new();
+        const wt_bucket_count_t *counts;
+        const wt_feature_t *feats;
+        uint32_t bucket[512];
+        int sign[512];
+        char a[16] = "", b[16] = "", text[64];
+        size_t i, j, n, nf;
+        wt_vocab_t *v;
+        (void)state;
+        conf_plain(&c, 1);
+        c.signed_hash = 1;
+        c.bits = 8; /* 256 buckets: collisions are easy to find */
+        for (i = 0; i < 512 && !*a; i++) {
+                char tok[16];
+                snprintf(tok, sizeof(tok), "t%zu", i);
+                bucket[i] = bucket_of_str(&c, tok, &sign[i]);
+                for (j = 0; j < i; j++)
+                        if (bucket[j] == bucket[i] && sign[j] != sign[i]) {
+                                snprintf(a, sizeof(a), "t%zu", j);
+                                snprintf(b, sizeof(b), "t%zu", i);
+                                break;
+                        }
+        }
+        assert_true(*a && *b);
+        snprintf(text, sizeof(text), "%s %s", a, b);
+        n = hash_count(&c, fs, text, 0, (size_t)-1, &counts);
+        assert_int_equal(n, 1);
+        assert_true(counts[0].tf == 0.0f);
+        assert_int_equal(wt_vocab_new(&counts[0].bucket, NULL, 1, &v), WT_OK);
+        assert_int_equal(wt_vocab_vectorize(&c, v, fs, counts, n, &feats,
+                                            &nf),
+                         WT_OK);
+        assert_int_equal(nf, 0);
         wt_vocab_destroy(v);
         wt_fscratch_destroy(fs);
 }
@@ -854,6 +913,7 @@ int main(void) {
                 cmocka_unit_test(test_counts_large_and_reuse),
                 cmocka_unit_test(test_tfidf_l2_arithmetic),
                 cmocka_unit_test(test_signed_hashing),
+                cmocka_unit_test(test_signed_cancel),
                 cmocka_unit_test(test_vocab),
                 cmocka_unit_test(test_conf_check),
                 cmocka_unit_test(test_conf_set_fields),

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "wt_model.h"
+#include "wt_model_int.h"
 #include "wt_train.h"
 #include "wt_test.h"
 
@@ -111,6 +112,20 @@ static int json_has_string(json_t *arr, const char *s) {
                                           !strcmp(json_string_value(v), s))
                 return 1;
         return 0;
+}
+
+/** Copy tmpl into out, replacing each "@" by path. */
+static void subst(char *out, size_t size, const char *tmpl, const char *path) {
+        size_t n = 0, plen = strlen(path);
+        for (; *tmpl && n + plen + 1 < size; tmpl++) {
+                if (*tmpl == '@') {
+                        memcpy(out + n, path, plen);
+                        n += plen;
+                } else {
+                        out[n++] = *tmpl;
+                }
+        }
+        out[n] = '\0';
 }
 
 static int setup_env(void **state) {
@@ -329,9 +344,9 @@ static void test_partial_label_spaces(void **state) {
 
         /* Behaviour: B's 30 volcano documents are not x-negatives, so a
          * volcano text still scores high for x (trained with them as
-         * negatives, it would score well under 0.5: 20 positives against
-         * 30 identical-looking negatives). */
-        assert_true(score_of(m, volcano, "x") > 0.7f);
+         * negatives, it scores under 0.5: 20 positives against 30
+         * identical-looking negatives; see the next test). */
+        assert_true(score_of(m, volcano, "x") > 0.6f);
         assert_true(is_tagged(m, volcano, "x"));
         /* And not for y; for z the volcano text is B's "other": low. */
         assert_false(is_tagged(m, volcano, "y"));
@@ -352,24 +367,202 @@ static void test_partial_counterfactual(void **state) {
         (void)state;
         wt_test_tmpdir(dir, sizeof(dir));
         snprintf(spec, sizeof(spec), "%s/merged.json", dir);
-        snprintf(body, sizeof(body),
-                 "{\"name\": \"merged\", \"features\": {\"bits\": 18, "
-                 "\"min_df\": 1}, \"train\": {\"cv\": 0, \"C\": 4},"
-                 " \"sources\": [{\"name\": \"AB\", \"files\": [\"%s\", "
-                 "\"%s\"], \"labels\": {\"X\": \"x\", \"Y\": \"y\", \"XY\": "
-                 "[\"x\", \"y\"], \"misc\": null, \"Z\": \"z\", \"other\": "
-                 "null}}]}",
-                 wt_test_fixture_n(1, "partial/a.jsonl"),
-                 wt_test_fixture_n(2, "partial/b.jsonl"));
+        subst(body, sizeof(body),
+              "{\"name\": \"merged\", \"features\": {\"bits\": 18, "
+              "\"min_df\": 1}, \"train\": {\"cv\": 0, \"C\": 1},"
+              " \"sources\": [{\"name\": \"AB\", \"files\": "
+              "[\"@/a.jsonl\", \"@/b.jsonl\"], \"labels\": {\"X\": "
+              "\"x\", \"Y\": \"y\", \"XY\": [\"x\", \"y\"], \"misc\": "
+              "null, \"Z\": \"z\", \"other\": null}}]}",
+              wt_test_fixture("partial"));
         wt_test_write_str(spec, body);
         m = train_spec(spec, 1, -1);
         x = score_of(m, "Volcano eruption: lava flows from the crater, ash "
                         "and magma",
                      "x");
         assert_true(x < 0.5f);
+        assert_false(is_tagged(m, "Volcano eruption: lava flows from the "
+                                  "crater, ash and magma",
+                               "x"));
         wt_model_destroy(m);
         {
                 static const char *const names[] = {"merged.json"};
+                wt_test_rmdir(dir, names, 1);
+        }
+}
+
+/* Two unmapped sources, every document with exactly one label, but not
+ * every source annotates every label: multi-label, and each source knows
+ * the labels seen in its files. */
+static void test_partial_unmapped_sources(void **state) {
+        char dir[256], p1[512], p2[512], line[4096];
+        FILE *in, *o1, *o2;
+        wt_train_opts_t o;
+        wt_model_t *m = NULL;
+        char err[1024];
+        json_t *sources;
+        size_t n2 = 0;
+        (void)state;
+        wt_test_tmpdir(dir, sizeof(dir));
+        snprintf(p1, sizeof(p1), "%s/sw.jsonl", dir);
+        snprintf(p2, sizeof(p2), "%s/ms.jsonl", dir);
+        in = fopen(wt_test_fixture("single3.jsonl"), "r");
+        o1 = fopen(p1, "w");
+        o2 = fopen(p2, "w");
+        assert_true(in && o1 && o2);
+        /* sw: sport and weather docs; ms: markets and a few sport docs. */
+        while (fgets(line, sizeof(line), in)) {
+                if (strstr(line, "\"markets\"") ||
+                    (strstr(line, "\"sport\"") && n2++ % 3 == 0))
+                        fputs(line, o2);
+                else if (!strstr(line, "\"markets\""))
+                        fputs(line, o1);
+        }
+        fclose(in);
+        fclose(o1);
+        fclose(o2);
+
+        wt_train_opts_init(&o);
+        o.folds = 0;
+        o.threads = 1;
+        o.min_df = 1;
+        assert_int_equal(wt_train_opts_add_file(&o, p1), WT_OK);
+        assert_int_equal(wt_train_opts_add_file(&o, p2), WT_OK);
+        assert_int_equal(wt_train(&o, &m, err, sizeof(err)), WT_OK);
+        assert_int_equal(wt_model_is_multilabel(m), 1);
+        sources = json_object_get(wt_model_meta(m), "sources");
+        assert_int_equal(json_array_size(sources), 2);
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_array_get(sources, 0), "name")),
+                            "sw.jsonl");
+        {
+                json_t *l0 = json_object_get(json_array_get(sources, 0),
+                                             "labels");
+                json_t *l1 = json_object_get(json_array_get(sources, 1),
+                                             "labels");
+                assert_int_equal(json_array_size(l0), 2);
+                assert_true(json_has_string(l0, "sport"));
+                assert_true(json_has_string(l0, "weather"));
+                assert_int_equal(json_array_size(l1), 2);
+                assert_true(json_has_string(l1, "markets"));
+                assert_true(json_has_string(l1, "sport"));
+        }
+        wt_model_destroy(m);
+        wt_train_opts_clear(&o);
+        {
+                static const char *const names[] = {"sw.jsonl", "ms.jsonl"};
+                wt_test_rmdir(dir, names, 2);
+        }
+}
+
+/* The vocabulary: buckets in >= min_df documents, idf =
+ * ln((1 + N) / (1 + df)) + 1. */
+static void test_vocab_min_df_idf(void **state) {
+        static const char *data =
+                "{\"text\": \"apple banana\", \"labels\": [\"p\"]}\n"
+                "{\"text\": \"Apple cherry apple\", \"labels\": [\"q\"]}\n"
+                "{\"text\": \"apple banana durian\", \"labels\": [\"p\"]}\n"
+                "{\"text\": \"elder fig\", \"labels\": [\"q\"]}\n";
+        static const struct {
+                unsigned min_df;
+                size_t nfeatures;
+        } cases[] = {{1, 6}, {2, 2}, {3, 1}};
+        char dir[256], path[512], err[1024];
+        size_t k;
+        (void)state;
+        wt_test_tmpdir(dir, sizeof(dir));
+        snprintf(path, sizeof(path), "%s/tiny.jsonl", dir);
+        wt_test_write_str(path, data);
+        for (k = 0; k < 4; k++) {
+                wt_train_opts_t o;
+                wt_model_t *m = NULL;
+                wt_err_t e;
+                wt_train_opts_init(&o);
+                o.folds = 0;
+                o.threads = 1;
+                o.conf.ngram_max = 1;
+                o.min_df = k < 3 ? cases[k].min_df : 4;
+                assert_int_equal(wt_train_opts_add_file(&o, path), WT_OK);
+                e = wt_train(&o, &m, err, sizeof(err));
+                wt_train_opts_clear(&o);
+                if (k == 3) { /* df 4: nothing left */
+                        assert_int_equal(e, WT_ERR_TRAIN);
+                        continue;
+                }
+                assert_int_equal(e, WT_OK);
+                assert_int_equal(wt_model_is_multilabel(m), 0);
+                assert_int_equal(wt_model_nfeatures(m), cases[k].nfeatures);
+                {
+                        const wt_feature_conf_t *c = wt_model_feature_conf(m);
+                        const char *apple = "apple", *banana = "banana";
+                        size_t la = 5, lb = 6;
+                        int sign;
+                        int64_t ra = wt_vocab_lookup(
+                                m->vocab,
+                                wt_features_bucket_of(c, &apple, &la, 1,
+                                                      &sign));
+                        int64_t rb = wt_vocab_lookup(
+                                m->vocab,
+                                wt_features_bucket_of(c, &banana, &lb, 1,
+                                                      &sign));
+                        assert_true(ra >= 0);
+                        /* df(apple) = 3 of N = 4 documents. */
+                        assert_float_equal(wt_vocab_idf(m->vocab)[ra],
+                                           log(5.0 / 4.0) + 1.0, 1e-6);
+                        if (cases[k].min_df <= 2) {
+                                assert_true(rb >= 0);
+                                assert_float_equal(
+                                        wt_vocab_idf(m->vocab)[rb],
+                                        log(5.0 / 3.0) + 1.0, 1e-6);
+                        } else {
+                                assert_int_equal(rb, -1);
+                        }
+                }
+                wt_model_destroy(m);
+        }
+        {
+                static const char *const names[] = {"tiny.jsonl"};
+                wt_test_rmdir(dir, names, 1);
+        }
+}
+
+/* A mapped label that no document carries: it has no positive example,
+ * so CV finds no threshold and the trainer stores its "never" threshold.
+ * The model must still save and load (every trained model must). */
+static void test_label_without_examples(void **state) {
+        char dir[256], spec[512], body[8192], err[1024];
+        wt_model_t *m, *m2 = NULL;
+        unsigned char *buf;
+        size_t len;
+        int l;
+        (void)state;
+        wt_test_tmpdir(dir, sizeof(dir));
+        snprintf(spec, sizeof(spec), "%s/unused.json", dir);
+        subst(body, sizeof(body),
+              "{\"features\": {\"min_df\": 1}, \"train\": {\"cv\": 2},"
+              " \"sources\": [{\"name\": \"S\", \"files\": [\"@\"], "
+              "\"labels\": {\"sport\": \"sport\", \"weather\": "
+              "\"weather\", \"markets\": \"markets\", \"never\": "
+              "\"unused\"}}]}",
+              wt_test_fixture("single3.jsonl"));
+        wt_test_write_str(spec, body);
+        m = train_spec(spec, 1, -1);
+        l = wt_model_label_index(m, "unused");
+        assert_true(l >= 0);
+        /* Never tagged. */
+        assert_false(is_tagged(m, "", "unused"));
+        assert_false(is_tagged(m, "match goal rain shares", "unused"));
+        assert_int_equal(wt_model_serialize(m, &buf, &len), WT_OK);
+        err[0] = '\0';
+        if (wt_model_load_buffer(buf, len, &m2, err, sizeof(err)) != WT_OK)
+                fail_msg("a trained model does not load back: %s", err);
+        assert_true(wt_model_threshold(m2, (size_t)l) ==
+                    wt_model_threshold(m, (size_t)l));
+        wt_model_destroy(m2);
+        wt_model_destroy(m);
+        free(buf);
+        {
+                static const char *const names[] = {"unused.json"};
                 wt_test_rmdir(dir, names, 1);
         }
 }
@@ -483,20 +676,6 @@ static void test_bad_specs(void **state) {
                 wt_train_opts_clear(&o);
         }
         assert_int_equal(rmdir(dir), 0);
-}
-
-/** Copy tmpl into out, replacing each "@" by path. */
-static void subst(char *out, size_t size, const char *tmpl, const char *path) {
-        size_t n = 0, plen = strlen(path);
-        for (; *tmpl && n + plen + 1 < size; tmpl++) {
-                if (*tmpl == '@') {
-                        memcpy(out + n, path, plen);
-                        n += plen;
-                } else {
-                        out[n++] = *tmpl;
-                }
-        }
-        out[n] = '\0';
 }
 
 /** Train on spec text (files given absolute) and expect failure with a
@@ -795,6 +974,9 @@ int main(void) {
                 cmocka_unit_test(test_spec_load),
                 cmocka_unit_test(test_partial_label_spaces),
                 cmocka_unit_test(test_partial_counterfactual),
+                cmocka_unit_test(test_partial_unmapped_sources),
+                cmocka_unit_test(test_vocab_min_df_idf),
+                cmocka_unit_test(test_label_without_examples),
                 cmocka_unit_test(test_bad_specs),
                 cmocka_unit_test(test_bad_training_data),
                 cmocka_unit_test(test_bad_opts),
