@@ -359,10 +359,11 @@ expect_grep classify_maxbytes err '"error":"too_large"'
 
 # ------------------------------------------------------- unusable models
 
-cp "$S3" "$TMP/corrupt.wtm"
-size=$(wc -c <"$TMP/corrupt.wtm")
-printf 'X' | dd of="$TMP/corrupt.wtm" bs=1 seek=$((size / 2)) conv=notrunc \
-        2>/dev/null
+# Flip one bit of the middle byte: a change whatever the byte was.
+python3 -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+d[len(d) // 2] ^= 1
+open(sys.argv[2], "wb").write(d)' "$S3" "$TMP/corrupt.wtm"
 expect_rc 3 corrupt_classify "$WT" classify -m "$TMP/corrupt.wtm" "$IN"
 expect_grep corrupt_classify err "$TMP/corrupt.wtm"
 expect_grep corrupt_classify err "checksum"
