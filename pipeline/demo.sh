@@ -1,33 +1,103 @@
 #!/usr/bin/env bash
-# The main job, as far as it goes today: installs what is missing, builds
-# wiretag, and runs the default model over sample articles, printing each
-# article's tags. (The Kafka stream processor will take this place.)
+# The main job, end to end on one machine: installs what is missing,
+# builds wiretag, starts a local Kafka broker, creates the topics of
+# config/wiretag.properties, streams sample articles (and one bad message)
+# through `wiretag run` with the default model, prints the labeled records
+# and the per-label topics, then stops everything cleanly.
+#
+#   bash pipeline/demo.sh
+#
+# Environment: WT_KAFKA_PORT (default 19092) and the other broker settings
+# of tests/kafka/README.md; WT_DEMO_KEEP_BROKER=1 leaves the broker running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+port=${WT_KAFKA_PORT:-19092}
+bootstrap=127.0.0.1:$port
+run_id=demo-$$-$(date +%s)
+in_topic=articles.$run_id
 
 bash tests/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$(nproc)" >/dev/null
 
-model=models/conflict-v1.wtm
-build/wiretag model info "$model" | head -3
-samples=../shared/data/samples/pakistan-iran.json
-if [ ! -f "$samples" ]; then
-  echo "wiretag: $samples not found (../shared/data is absent); using tests/fixtures" >&2
-  samples=tests/fixtures/articles.jsonl
-fi
+tmp=$(mktemp -d)
+wt_pid=""
+cleanup() {
+  [ -n "$wt_pid" ] && kill -TERM "$wt_pid" 2>/dev/null && wait "$wt_pid" 2>/dev/null
+  [ "${WT_DEMO_KEEP_BROKER:-0}" = 1 ] || tests/kafka/broker.sh stop >/dev/null 2>&1 || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+WT_KAFKA_PORT=$port tests/kafka/broker.sh start
+
+# Topics: a fresh input topic per run, so the demo always starts from
+# nothing; outputs are shared and read from this run's offsets on.
+labeled=articles.labeled dlq=articles.dlq
+routes=(articles.military_action articles.diplomacy articles.militancy)
+for t in "$in_topic:3" "$labeled:3" "$dlq:1" "${routes[@]/%/:3}"; do
+  WT_KAFKA_PORT=$port tests/kafka/broker.sh topic "${t%%:*}" "${t##*:}" >/dev/null
+done
+declare -A start_offset
+for t in "$labeled" "$dlq" "${routes[@]}"; do
+  # Messages already there from earlier runs: print only this run's.
+  start_offset[$t]=$(kcat -b "$bootstrap" -C -t "$t" -o end -e -q -f '%o\n' 2>/dev/null | wc -l)
+done
+
+# Sample articles: the real one from ../shared/data, the fixtures, and a
+# message that is not JSON, which must land in the dead-letter topic.
+samples=()
+[ -f ../shared/data/samples/pakistan-iran.json ] && samples+=(../shared/data/samples/pakistan-iran.json)
+samples+=(tests/fixtures/articles.jsonl)
+python3 - "$tmp/in.txt" "${samples[@]}" <<'PY'
+import json, sys
+out = open(sys.argv[1], "w")
+for path in sys.argv[2:]:
+    text = open(path).read()
+    docs = [json.loads(text)] if path.endswith(".json") else [json.loads(l) for l in text.splitlines() if l.strip()]
+    for d in docs:
+        out.write("%s\t%s\n" % (d["id"], json.dumps(d, ensure_ascii=False)))
+out.write("bad-1\tthis is not JSON\n")
+PY
+n=$(wc -l <"$tmp/in.txt")
+kcat -b "$bootstrap" -P -t "$in_topic" -K '\t' -H source=demo <"$tmp/in.txt"
+echo "produced $n messages to $in_topic"
+
+build/wiretag run -c config/wiretag.properties \
+  -X bootstrap.servers="$bootstrap" -X input.topics="$in_topic" \
+  -X group.id="wiretag-$run_id" -X log.stats.interval.ms=0 \
+  2>"$tmp/run.log" &
+wt_pid=$!
+
+# Wait (bounded) until every message came out: labeled or dead-lettered.
+count() { kcat -b "$bootstrap" -C -t "$1" -o "${start_offset[$1]}" -e -q -f 'x\n' 2>/dev/null | wc -l; }
+for _ in $(seq 1 120); do
+  done_n=$(( $(count "$labeled") + $(count "$dlq") ))
+  [ "$done_n" -ge "$n" ] && break
+  kill -0 "$wt_pid" 2>/dev/null || break
+  sleep 0.5
+done
+kill -TERM "$wt_pid"
+rc=0; wait "$wt_pid" || rc=$?
+wt_pid=""
+sed 's/^/  wiretag run: /' "$tmp/run.log" | grep -E "starting|model|assigned|stopped|ERROR|WARN" || true
+
 echo
-echo "== $samples =="
-build/wiretag classify -m "$model" --explain 3 "$samples" |
+echo "== $labeled (id: labels) =="
+kcat -b "$bootstrap" -C -t "$labeled" -o "${start_offset[$labeled]}" -e -q -f '%s\n' |
   python3 -c '
 import json, sys
 for line in sys.stdin:
     a = json.loads(line)
-    w = a["wiretag"]
-    print("%s\n  %s" % (a.get("title") or a.get("text", "")[:80], a.get("id", "")))
-    for t in w["labels"]:
-        why = ", ".join(e["ngram"] for e in t.get("explain", []))
-        print("  %-16s %.3f   (%s)" % (t["label"], t["score"], why))
-    if not w["labels"]:
-        print("  (no tag)")
-'
+    print("  %-28s %s" % (a.get("id"), ", ".join("%s %.2f" % (t["label"], t["score"]) for t in a["wiretag"]["labels"]) or "(no tag)"))'
+for t in "${routes[@]}"; do
+  echo "== $t =="
+  kcat -b "$bootstrap" -C -t "$t" -o "${start_offset[$t]}" -e -q -f '  %k\n'
+done
+echo "== $dlq (key: error header) =="
+kcat -b "$bootstrap" -C -t "$dlq" -o "${start_offset[$dlq]}" -e -q -f '  %k: %h\n'
+if [ "$rc" -ne 0 ]; then
+  echo "wiretag run exited with status $rc" >&2
+  exit "$rc"
+fi

@@ -20,6 +20,7 @@ int wt_cmd_classify(int argc, char **argv);
 int wt_cmd_eval(int argc, char **argv);
 int wt_cmd_train(int argc, char **argv);
 int wt_cmd_model(int argc, char **argv);
+int wt_cmd_run(int argc, char **argv);
 
 /** Print "wiretag: <cmd>: message" to stderr. */
 void wt_cli_error(const char *cmd, const char *fmt, ...)

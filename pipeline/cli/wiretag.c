@@ -17,6 +17,8 @@ static void wt_usage(FILE *fp) {
                 "Usage: wiretag <command> [options]\n"
                 "\n"
                 "Commands:\n"
+                "  run        the stream processor: Kafka in, labeled "
+                "records out\n"
                 "  classify   tag JSON articles with a model (JSON Lines out)\n"
                 "  eval       score a model on labeled JSON Lines\n"
                 "  train      train a model from labeled JSON Lines\n"
@@ -40,6 +42,8 @@ int main(int argc, char **argv) {
                 return wt_cmd_eval(argc - 1, argv + 1);
         if (!strcmp(cmd, "train"))
                 return wt_cmd_train(argc - 1, argv + 1);
+        if (!strcmp(cmd, "run"))
+                return wt_cmd_run(argc - 1, argv + 1);
         if (!strcmp(cmd, "model"))
                 return wt_cmd_model(argc - 1, argv + 1);
         if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

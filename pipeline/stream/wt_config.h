@@ -1,0 +1,97 @@
+/*
+ * wiretag - wt_config.h: `wiretag run` configuration.
+ *
+ * A Kafka-style .properties file (key=value, '#' or '!' comments, blank
+ * lines, surrounding whitespace trimmed) plus -X key=value overrides.
+ * wiretag's own keys are one table (name, type, range, default,
+ * description), validated in one place; that table also prints the
+ * documented example config, so docs cannot drift. Every other key passes
+ * through to librdkafka, as kcat does: "consumer.<key>" only to the
+ * consumer, "producer.<key>" only to the producer, a bare key to both.
+ * A key neither wiretag nor librdkafka knows stops start-up with a
+ * message naming it.
+ */
+#ifndef WT_CONFIG_H
+#define WT_CONFIG_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "wt_err.h"
+
+typedef enum wt_log_level {
+        WT_LOG_ERROR = 0,
+        WT_LOG_WARN = 1,
+        WT_LOG_INFO = 2,
+        WT_LOG_DEBUG = 3,
+} wt_log_level_t;
+
+typedef struct wt_route {
+        char *label;
+        char *topic;
+} wt_route_t;
+
+typedef struct wt_kafka_prop {
+        int scope;  /**< 0 both, 1 consumer only, 2 producer only */
+        char *key;  /**< without the consumer./producer. prefix */
+        char *value;
+} wt_kafka_prop_t;
+
+typedef struct wt_config {
+        char *model_path;          /**< model.path (required) */
+        char *input_fields;        /**< input.fields, NULL = model's */
+        char **input_topics;       /**< input.topics (required, list) */
+        size_t ninput_topics;
+        char *output_topic;        /**< output.topic (required) */
+        char *unlabeled_topic;     /**< output.topic.unlabeled, NULL off */
+        char *dlq_topic;           /**< dlq.topic (required) */
+        wt_route_t *routes;        /**< route.<label>=<topic> */
+        size_t nroutes;
+        unsigned workers;          /**< 0 = online CPUs */
+        size_t input_max_bytes;    /**< input.max.bytes */
+        size_t queue_max_messages; /**< in-flight messages bound */
+        size_t queue_max_bytes;    /**< in-flight bytes bound */
+        unsigned stats_interval_ms;    /**< log.stats.interval.ms, 0 off */
+        unsigned shutdown_timeout_ms;  /**< shutdown.timeout.ms */
+        wt_log_level_t log_level;  /**< log.level */
+        wt_kafka_prop_t *kafka;    /**< passthrough, in the order given */
+        size_t nkafka;
+} wt_config_t;
+
+/** Defaults for every wiretag key; no Kafka properties. */
+void wt_config_init(wt_config_t *cfg);
+
+/** Release everything cfg owns. */
+void wt_config_clear(wt_config_t *cfg);
+
+/** Set one key (from the file or -X). wiretag keys are parsed and checked
+ *  now; others are checked against librdkafka (consumer, producer or both)
+ *  and kept. A later set of the same key replaces the earlier value. */
+wt_err_t wt_config_set(wt_config_t *cfg, const char *key, const char *value,
+                       char *errstr, size_t errstr_size);
+
+/** Read a .properties file; errors name file:line and the key. */
+wt_err_t wt_config_load(wt_config_t *cfg, const char *path, char *errstr,
+                        size_t errstr_size);
+
+/** Check required keys and combinations once everything is set. */
+wt_err_t wt_config_finalize(wt_config_t *cfg, char *errstr,
+                            size_t errstr_size);
+
+/** A librdkafka configuration for the consumer (for_consumer=1) or the
+ *  producer: wiretag's required settings, then the passthrough properties
+ *  of that scope. @remark the caller owns the result. */
+rd_kafka_conf_t *wt_config_kafka_conf(const wt_config_t *cfg,
+                                      int for_consumer, char *errstr,
+                                      size_t errstr_size);
+
+/** Print every wiretag key with its default and description, as a
+ *  documented .properties file. */
+void wt_config_print_doc(FILE *fp);
+
+/** One-line summary for the start-up log (no secrets: passthrough values
+ *  whose key contains "password", "secret" or "jaas" are masked). */
+void wt_config_summary(const wt_config_t *cfg, char *buf, size_t size);
+
+#endif /* WT_CONFIG_H */

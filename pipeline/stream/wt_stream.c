@@ -1,0 +1,1094 @@
+/*
+ * wiretag - wt_stream.c: consume, classify, publish. See wt_stream.h.
+ *
+ * Threads:
+ *  - the caller of wt_stream_run() polls the consumer, admits messages
+ *    within the in-flight bounds and hands each to the worker that owns
+ *    its partition; rebalance callbacks run here too;
+ *  - N workers parse, classify and produce, each with its own scratch;
+ *  - one thread serves the producer's delivery reports, which complete
+ *    jobs and store offsets.
+ *
+ * A job is one input message in flight. It counts its unacknowledged
+ * outputs; the count starts at 1 (a guard the worker drops once it has
+ * produced everything), so a job cannot complete while still producing.
+ * Each assigned partition has a tracker: a ring of its in-flight offsets
+ * in consume order. A completed job marks its slot; the tracker then
+ * stores (rd_kafka_offsets_store) the offset after the longest completed
+ * prefix, so an offset is committed only when every earlier message of
+ * the partition is fully published. A job whose output the broker refused
+ * leaves its slot failed: the partition stops committing there, loudly.
+ */
+#include "wt_stream.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "wt_article.h"
+#include "wt_log.h"
+#include "wt_model.h"
+
+#define BAD(code, ...) wt_seterr(errstr, errstr_size, code, __VA_ARGS__)
+
+typedef struct wt_ptrack wt_ptrack_t;
+typedef struct wt_job wt_job_t;
+typedef struct wt_worker wt_worker_t;
+
+struct wt_ptrack {
+        wt_stream_t *s;
+        char *topic;
+        int32_t partition;
+        unsigned worker;
+        pthread_mutex_t lock;
+        uint64_t base_seq, next_seq; /* jobs [base, next) in flight */
+        size_t cap;
+        int64_t *offsets;            /* ring, indexed seq % cap */
+        uint8_t *state;              /* 0 pending, 1 done, 2 failed */
+        int revoked;
+        int stuck;
+        wt_ptrack_t *next;           /* in the stream's list */
+};
+
+struct wt_job {
+        wt_job_t *next; /* worker queue */
+        rd_kafka_message_t *rkm;
+        wt_ptrack_t *pt;
+        uint64_t seq;
+        size_t bytes;
+        atomic_int pending;
+        atomic_int failed;
+};
+
+struct wt_worker {
+        wt_stream_t *s;
+        unsigned id;
+        pthread_t thread;
+        int started;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        wt_job_t *head, *tail;
+        int quit;
+        wt_scratch_t *scratch;
+};
+
+/* An output topic: its handle and partition count. */
+typedef struct wt_otopic {
+        const char *name;
+        rd_kafka_topic_t *rkt;
+        int32_t partitions;
+} wt_otopic_t;
+
+typedef struct wt_oroute {
+        int label;
+        wt_otopic_t *topic;
+} wt_oroute_t;
+
+struct wt_stream_s {
+        const wt_config_t *cfg;
+        wt_model_t *model;
+        wt_feature_conf_t fconf; /* model's, with input.fields applied */
+        rd_kafka_t *consumer;
+        rd_kafka_t *producer;
+        int cooperative;
+
+        wt_otopic_t *otopics;    /* output, dlq, unlabeled, routes */
+        size_t notopics;
+        wt_otopic_t *out, *dlq, *unlabeled;
+        wt_oroute_t *routes;
+        size_t nroutes;
+
+        unsigned nworkers;
+        wt_worker_t *workers;
+        pthread_t poller;
+        int poller_started;
+        atomic_int poller_quit;
+
+        pthread_mutex_t lock;    /* trackers list; admission and drains */
+        pthread_cond_t cond;
+        wt_ptrack_t *assigned;
+        wt_ptrack_t *retired;
+
+        atomic_int stop;
+        atomic_int fatal;
+        atomic_uint_fast64_t inflight, inflight_bytes;
+        atomic_uint_fast64_t consumed, consumed_bytes, classified,
+                dead_lettered, produced, produce_failed, committed;
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static uint64_t wt_now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void wt_deadline(struct timespec *ts, unsigned ms) {
+        clock_gettime(CLOCK_REALTIME, ts);
+        ts->tv_sec += ms / 1000;
+        ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (ts->tv_nsec >= 1000000000L) {
+                ts->tv_sec++;
+                ts->tv_nsec -= 1000000000L;
+        }
+}
+
+static unsigned wt_partition_worker(const char *topic, int32_t partition,
+                                    unsigned n) {
+        uint64_t h = 1469598103934665603ull; /* FNV-1a */
+        const char *p;
+        for (p = topic; *p; p++)
+                h = (h ^ (unsigned char)*p) * 1099511628211ull;
+        h = (h ^ (uint32_t)partition) * 1099511628211ull;
+        return (unsigned)(h % n);
+}
+
+/* ------------------------------------------------------------ trackers */
+
+static wt_ptrack_t *wt_ptrack_new(wt_stream_t *s, const char *topic,
+                                  int32_t partition) {
+        wt_ptrack_t *pt = calloc(1, sizeof(*pt));
+        if (!pt)
+                return NULL;
+        pt->s = s;
+        pt->partition = partition;
+        /* In-flight messages of one partition never exceed the global
+         * bound, so the ring never wraps onto a live slot. */
+        pt->cap = s->cfg->queue_max_messages + 1;
+        pt->topic = strdup(topic);
+        pt->offsets = malloc(pt->cap * sizeof(*pt->offsets));
+        pt->state = calloc(pt->cap, 1);
+        if (!pt->topic || !pt->offsets || !pt->state) {
+                free(pt->topic);
+                free(pt->offsets);
+                free(pt->state);
+                free(pt);
+                return NULL;
+        }
+        pt->worker = wt_partition_worker(topic, partition, s->nworkers);
+        pthread_mutex_init(&pt->lock, NULL);
+        return pt;
+}
+
+static void wt_ptrack_destroy(wt_ptrack_t *pt) {
+        pthread_mutex_destroy(&pt->lock);
+        free(pt->topic);
+        free(pt->offsets);
+        free(pt->state);
+        free(pt);
+}
+
+/* Caller holds s->lock. */
+static wt_ptrack_t *wt_ptrack_find(wt_stream_t *s, const char *topic,
+                                   int32_t partition) {
+        wt_ptrack_t *pt;
+        for (pt = s->assigned; pt; pt = pt->next)
+                if (pt->partition == partition && !strcmp(pt->topic, topic))
+                        return pt;
+        return NULL;
+}
+
+static uint64_t wt_ptrack_inflight(wt_ptrack_t *pt) {
+        uint64_t n;
+        pthread_mutex_lock(&pt->lock);
+        n = pt->next_seq - pt->base_seq;
+        pthread_mutex_unlock(&pt->lock);
+        return n;
+}
+
+/* A job finished: mark it and store the offset after the completed
+ * prefix. Called from a worker or the delivery-report thread. */
+static void wt_ptrack_complete(wt_ptrack_t *pt, uint64_t seq, int failed) {
+        wt_stream_t *s = pt->s;
+        int64_t store = -1;
+        uint64_t advanced = 0;
+
+        pthread_mutex_lock(&pt->lock);
+        pt->state[seq % pt->cap] = failed ? 2 : 1;
+        while (pt->base_seq < pt->next_seq &&
+               pt->state[pt->base_seq % pt->cap] == 1) {
+                store = pt->offsets[pt->base_seq % pt->cap] + 1;
+                pt->state[pt->base_seq % pt->cap] = 0;
+                pt->base_seq++;
+                advanced++;
+        }
+        if (pt->base_seq < pt->next_seq &&
+            pt->state[pt->base_seq % pt->cap] == 2) {
+                /* Nothing past a failed message may commit: on restart
+                 * (or when the partition moves) it is processed again. */
+                if (!pt->stuck)
+                        wt_log_error("%s [%" PRId32 "] offset %" PRId64
+                                     ": an output was refused by the "
+                                     "broker; this partition commits no "
+                                     "further until wiretag restarts",
+                                     pt->topic, pt->partition,
+                                     pt->offsets[pt->base_seq % pt->cap]);
+                pt->stuck = 1;
+                /* Count it as out of flight so that shutdown and
+                 * revocation do not wait for it. */
+                pt->state[pt->base_seq % pt->cap] = 0;
+                pt->base_seq++;
+                advanced++;
+                while (pt->base_seq < pt->next_seq &&
+                       pt->state[pt->base_seq % pt->cap] != 0) {
+                        pt->state[pt->base_seq % pt->cap] = 0;
+                        pt->base_seq++;
+                        advanced++;
+                }
+        }
+        if (store >= 0 && !pt->revoked && !pt->stuck) {
+                rd_kafka_topic_partition_list_t *tpl =
+                        rd_kafka_topic_partition_list_new(1);
+                rd_kafka_resp_err_t err;
+                rd_kafka_topic_partition_list_add(tpl, pt->topic,
+                                                  pt->partition)
+                        ->offset = store;
+                err = rd_kafka_offsets_store(s->consumer, tpl);
+                if (err)
+                        wt_log_warn("%s [%" PRId32 "]: storing offset %" PRId64
+                                    " failed: %s",
+                                    pt->topic, pt->partition, store,
+                                    rd_kafka_err2str(err));
+                rd_kafka_topic_partition_list_destroy(tpl);
+        }
+        pthread_mutex_unlock(&pt->lock);
+        if (advanced && !failed)
+                atomic_fetch_add(&s->committed, advanced);
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void wt_job_finish(wt_job_t *job) {
+        wt_stream_t *s = job->pt->s;
+        wt_ptrack_complete(job->pt, job->seq, atomic_load(&job->failed));
+        atomic_fetch_sub(&s->inflight, 1);
+        atomic_fetch_sub(&s->inflight_bytes, job->bytes);
+        pthread_mutex_lock(&s->lock);
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        free(job);
+}
+
+static void wt_job_release(wt_job_t *job) {
+        if (atomic_fetch_sub(&job->pending, 1) == 1)
+                wt_job_finish(job);
+}
+
+/* Delivery report: one output of a job acknowledged or refused. */
+static void wt_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
+                     void *opaque) {
+        wt_stream_t *s = opaque;
+        wt_job_t *job = rkm->_private;
+        (void)rk;
+        if (rkm->err) {
+                atomic_fetch_add(&s->produce_failed, 1);
+                atomic_store(&job->failed, 1);
+                wt_log_error("publishing to %s failed for input %s [%" PRId32
+                             "] offset %" PRId64 ": %s",
+                             rd_kafka_topic_name(rkm->rkt), job->pt->topic,
+                             job->pt->partition,
+                             job->pt->offsets[job->seq % job->pt->cap],
+                             rd_kafka_err2str(rkm->err));
+        } else {
+                atomic_fetch_add(&s->produced, 1);
+        }
+        wt_job_release(job);
+}
+
+/* Produce one record for job; counts it as pending first. Retries while
+ * the local queue is full. hdrs is consumed in every case. */
+static void wt_produce(wt_stream_t *s, wt_job_t *job, wt_otopic_t *ot,
+                       const void *value, size_t len, rd_kafka_headers_t *hdrs) {
+        const rd_kafka_message_t *in = job->rkm;
+        int32_t partition = in->partition % ot->partitions;
+        rd_kafka_resp_err_t err;
+
+        atomic_fetch_add(&job->pending, 1);
+        for (;;) {
+                err = rd_kafka_producev(
+                        s->producer, RD_KAFKA_V_RKT(ot->rkt),
+                        RD_KAFKA_V_PARTITION(partition),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                        RD_KAFKA_V_VALUE((void *)value, len),
+                        RD_KAFKA_V_KEY(in->key, in->key_len),
+                        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(job),
+                        RD_KAFKA_V_END);
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+                    atomic_load(&s->fatal))
+                        break;
+                /* The delivery thread drains the queue. */
+                {
+                        struct timespec ts = {0, 5 * 1000 * 1000};
+                        nanosleep(&ts, NULL);
+                }
+        }
+        if (err) {
+                rd_kafka_headers_destroy(hdrs);
+                atomic_fetch_add(&s->produce_failed, 1);
+                atomic_store(&job->failed, 1);
+                wt_log_error("publishing to %s failed for input %s [%" PRId32
+                             "] offset %" PRId64 ": %s",
+                             ot->name, job->pt->topic, job->pt->partition,
+                             in->offset, rd_kafka_err2str(err));
+                wt_job_release(job);
+        }
+}
+
+static rd_kafka_headers_t *wt_input_headers(const rd_kafka_message_t *rkm) {
+        rd_kafka_headers_t *in = NULL;
+        if (rd_kafka_message_headers(rkm, &in) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            in)
+                return rd_kafka_headers_copy(in);
+        return rd_kafka_headers_new(4);
+}
+
+static void wt_dead_letter(wt_stream_t *s, wt_job_t *job, wt_err_t err,
+                           const char *msg) {
+        const rd_kafka_message_t *in = job->rkm;
+        rd_kafka_headers_t *h = wt_input_headers(in);
+        char num[32];
+
+        rd_kafka_header_add(h, "wiretag-error", -1, wt_err_name(err), -1);
+        rd_kafka_header_add(h, "wiretag-error-message", -1, msg, -1);
+        rd_kafka_header_add(h, "wiretag-source-topic", -1,
+                            rd_kafka_topic_name(in->rkt), -1);
+        snprintf(num, sizeof(num), "%" PRId32, in->partition);
+        rd_kafka_header_add(h, "wiretag-source-partition", -1, num, -1);
+        snprintf(num, sizeof(num), "%" PRId64, in->offset);
+        rd_kafka_header_add(h, "wiretag-source-offset", -1, num, -1);
+        wt_log_debug("%s [%" PRId32 "] offset %" PRId64 " -> %s: %s: %s",
+                     rd_kafka_topic_name(in->rkt), in->partition, in->offset,
+                     s->dlq->name, wt_err_name(err), msg);
+        atomic_fetch_add(&s->dead_lettered, 1);
+        wt_produce(s, job, s->dlq, in->payload, in->len, h);
+}
+
+static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
+        const rd_kafka_message_t *in = job->rkm;
+        wt_article_t art;
+        wt_prediction_t pred;
+        char errstr[512], labels[4096];
+        wt_err_t err;
+        char *out = NULL;
+        size_t i, r, off = 0;
+
+        atomic_store(&job->pending, 1); /* the guard */
+        if (!in->payload || in->len == 0) {
+                wt_dead_letter(s, job, WT_ERR_JSON, "empty message");
+                goto done;
+        }
+        err = wt_article_parse(in->payload, in->len, &s->fconf,
+                               s->cfg->input_max_bytes, &art, errstr,
+                               sizeof(errstr));
+        if (!err && (err = wt_classify(s->model, w->scratch, &art.segs,
+                                       &pred)))
+                snprintf(errstr, sizeof(errstr), "%s", wt_err_describe(err));
+        if (err) {
+                wt_article_clear(&art);
+                wt_dead_letter(s, job, err, errstr);
+                goto done;
+        }
+
+        json_object_set_new(art.root, "wiretag",
+                            wt_prediction_json(s->model, &pred));
+        out = json_dumps(art.root, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        wt_article_clear(&art);
+        if (!out) {
+                wt_dead_letter(s, job, WT_ERR_NOMEM, "cannot serialise");
+                goto done;
+        }
+        labels[0] = '\0';
+        for (i = 0; i < pred.ntags && off < sizeof(labels); i++)
+                off += (size_t)snprintf(
+                        labels + off, sizeof(labels) - off, "%s%s",
+                        i ? "," : "",
+                        wt_model_label(s->model, pred.tags[i].label));
+
+        /* Every output carries the input's headers plus ours. */
+#define WT_OUT_HEADERS(h)                                                      \
+        do {                                                                   \
+                (h) = wt_input_headers(in);                                    \
+                rd_kafka_header_add((h), "wiretag-model", -1,                  \
+                                    wt_model_id(s->model), -1);                \
+                rd_kafka_header_add((h), "wiretag-labels", -1, labels, -1);    \
+        } while (0)
+
+        {
+                rd_kafka_headers_t *h;
+                size_t len = strlen(out);
+                atomic_fetch_add(&s->classified, 1);
+                WT_OUT_HEADERS(h);
+                wt_produce(s, job, s->out, out, len, h);
+                for (r = 0; r < s->nroutes; r++)
+                        for (i = 0; i < pred.ntags; i++)
+                                if (pred.tags[i].label ==
+                                    (uint32_t)s->routes[r].label) {
+                                        WT_OUT_HEADERS(h);
+                                        wt_produce(s, job, s->routes[r].topic,
+                                                   out, len, h);
+                                }
+                if (pred.ntags == 0 && s->unlabeled) {
+                        WT_OUT_HEADERS(h);
+                        wt_produce(s, job, s->unlabeled, out, len, h);
+                }
+        }
+#undef WT_OUT_HEADERS
+done:
+        free(out);
+        rd_kafka_message_destroy(job->rkm);
+        job->rkm = NULL;
+        wt_job_release(job); /* drop the guard */
+}
+
+/* ------------------------------------------------------------- threads */
+
+static void *wt_worker_main(void *arg) {
+        wt_worker_t *w = arg;
+        for (;;) {
+                wt_job_t *job;
+                pthread_mutex_lock(&w->lock);
+                while (!w->head && !w->quit)
+                        pthread_cond_wait(&w->cond, &w->lock);
+                job = w->head;
+                if (job) {
+                        w->head = job->next;
+                        if (!w->head)
+                                w->tail = NULL;
+                }
+                pthread_mutex_unlock(&w->lock);
+                if (!job)
+                        break; /* quit with an empty queue */
+                wt_process(w->s, w, job);
+        }
+        return NULL;
+}
+
+static void wt_worker_push(wt_worker_t *w, wt_job_t *job) {
+        job->next = NULL;
+        pthread_mutex_lock(&w->lock);
+        if (w->tail)
+                w->tail->next = job;
+        else
+                w->head = job;
+        w->tail = job;
+        pthread_cond_signal(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+}
+
+static void *wt_poller_main(void *arg) {
+        wt_stream_t *s = arg;
+        while (!atomic_load(&s->poller_quit))
+                rd_kafka_poll(s->producer, 100);
+        return NULL;
+}
+
+/* ----------------------------------------------------------- rebalance */
+
+static void wt_describe_parts(const rd_kafka_topic_partition_list_t *parts,
+                              char *buf, size_t size) {
+        size_t off = 0;
+        int i;
+        buf[0] = '\0';
+        for (i = 0; i < parts->cnt && off < size; i++)
+                off += (size_t)snprintf(buf + off, size - off, "%s%s[%" PRId32
+                                        "]",
+                                        i ? " " : "", parts->elems[i].topic,
+                                        parts->elems[i].partition);
+}
+
+/* Wait (bounded) until no job of these partitions is in flight. */
+static int wt_drain(wt_stream_t *s, wt_ptrack_t **pts, int n,
+                    unsigned timeout_ms) {
+        uint64_t until = wt_now_ms() + timeout_ms;
+        for (;;) {
+                uint64_t left = 0;
+                int i;
+                struct timespec ts;
+                for (i = 0; i < n; i++)
+                        if (pts[i])
+                                left += wt_ptrack_inflight(pts[i]);
+                if (left == 0)
+                        return 0;
+                if (wt_now_ms() >= until)
+                        return -1;
+                wt_deadline(&ts, 100);
+                pthread_mutex_lock(&s->lock);
+                pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+                pthread_mutex_unlock(&s->lock);
+        }
+}
+
+static void wt_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                            rd_kafka_topic_partition_list_t *parts,
+                            void *opaque) {
+        wt_stream_t *s = opaque;
+        char desc[1024];
+        rd_kafka_error_t *error = NULL;
+        int i;
+
+        /* The protocol is known only once the group is joined. */
+        s->cooperative =
+                !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+        wt_describe_parts(parts, desc, sizeof(desc));
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                pthread_mutex_lock(&s->lock);
+                for (i = 0; i < parts->cnt; i++) {
+                        wt_ptrack_t *pt = wt_ptrack_new(
+                                s, parts->elems[i].topic,
+                                parts->elems[i].partition);
+                        if (!pt) {
+                                wt_log_error("out of memory on assignment");
+                                atomic_store(&s->fatal, 1);
+                                atomic_store(&s->stop, 1);
+                                break;
+                        }
+                        pt->next = s->assigned;
+                        s->assigned = pt;
+                }
+                pthread_mutex_unlock(&s->lock);
+                wt_log_info("assigned %d partition(s): %s", parts->cnt, desc);
+                if (s->cooperative)
+                        error = rd_kafka_incremental_assign(rk, parts);
+                else
+                        rd_kafka_assign(rk, parts);
+        } else if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+                wt_ptrack_t **pts = calloc((size_t)parts->cnt + 1,
+                                           sizeof(*pts));
+                int lost = rd_kafka_assignment_lost(rk);
+                rd_kafka_resp_err_t cerr;
+
+                pthread_mutex_lock(&s->lock);
+                for (i = 0; pts && i < parts->cnt; i++)
+                        pts[i] = wt_ptrack_find(s, parts->elems[i].topic,
+                                                parts->elems[i].partition);
+                pthread_mutex_unlock(&s->lock);
+
+                /* Finish what is in flight, so that the new owner starts
+                 * right after it, then commit. A lost assignment may
+                 * already be owned elsewhere: commit nothing. */
+                if (!lost && pts &&
+                    wt_drain(s, pts, parts->cnt,
+                             s->cfg->shutdown_timeout_ms))
+                        wt_log_warn("revoking %s: in-flight messages did "
+                                    "not finish within %u ms; they will be "
+                                    "processed again by the next owner",
+                                    desc, s->cfg->shutdown_timeout_ms);
+                if (!lost) {
+                        cerr = rd_kafka_commit(rk, NULL, 0);
+                        if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                                wt_log_warn("commit on revocation: %s",
+                                            rd_kafka_err2str(cerr));
+                }
+                pthread_mutex_lock(&s->lock);
+                for (i = 0; pts && i < parts->cnt; i++) {
+                        wt_ptrack_t **pp;
+                        if (!pts[i])
+                                continue;
+                        pthread_mutex_lock(&pts[i]->lock);
+                        pts[i]->revoked = 1;
+                        pthread_mutex_unlock(&pts[i]->lock);
+                        for (pp = &s->assigned; *pp; pp = &(*pp)->next)
+                                if (*pp == pts[i]) {
+                                        *pp = pts[i]->next;
+                                        break;
+                                }
+                        /* Late delivery reports may still touch it. */
+                        pts[i]->next = s->retired;
+                        s->retired = pts[i];
+                }
+                pthread_mutex_unlock(&s->lock);
+                free(pts);
+                wt_log_info("%s %d partition(s): %s",
+                            lost ? "lost" : "revoked", parts->cnt, desc);
+                if (s->cooperative)
+                        error = rd_kafka_incremental_unassign(rk, parts);
+                else
+                        rd_kafka_assign(rk, NULL);
+        } else {
+                wt_log_error("rebalance failed: %s", rd_kafka_err2str(err));
+                if (s->cooperative)
+                        error = rd_kafka_incremental_unassign(rk, parts);
+                else
+                        rd_kafka_assign(rk, NULL);
+        }
+        if (error) {
+                wt_log_error("incremental rebalance: %s",
+                             rd_kafka_error_string(error));
+                rd_kafka_error_destroy(error);
+        }
+}
+
+/* ------------------------------------------------------ librdkafka logs */
+
+static void wt_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                            const char *buf) {
+        wt_log_level_t l = level <= 3   ? WT_LOG_ERROR
+                           : level <= 4 ? WT_LOG_WARN
+                           : level <= 6 ? WT_LOG_INFO
+                                        : WT_LOG_DEBUG;
+        wt_log(l, "librdkafka %s %s: %s", rd_kafka_name(rk), fac, buf);
+}
+
+static void wt_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                              void *opaque) {
+        wt_stream_t *s = opaque;
+        char fatal[512];
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+                rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+                wt_log_error("%s: fatal error: %s; stopping",
+                             rd_kafka_name(rk), fatal);
+                atomic_store(&s->fatal, 1);
+                atomic_store(&s->stop, 1);
+                return;
+        }
+        /* Transient: librdkafka reconnects and retries by itself. */
+        wt_log_warn("%s: %s: %s", rd_kafka_name(rk),
+                    rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static wt_otopic_t *wt_otopic_find(wt_stream_t *s, const char *name) {
+        size_t i;
+        for (i = 0; i < s->notopics; i++)
+                if (!strcmp(s->otopics[i].name, name))
+                        return &s->otopics[i];
+        return NULL;
+}
+
+static wt_otopic_t *wt_otopic_add(wt_stream_t *s, const char *name) {
+        wt_otopic_t *ot = wt_otopic_find(s, name);
+        if (ot)
+                return ot;
+        ot = &s->otopics[s->notopics++];
+        ot->name = name;
+        return ot;
+}
+
+/* Check that every configured topic exists; learn output partition
+ * counts. */
+static wt_err_t wt_check_topics(wt_stream_t *s, char *errstr,
+                                size_t errstr_size) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t err;
+        char missing[2048];
+        size_t off = 0, i;
+        int t;
+
+        err = rd_kafka_metadata(s->producer, 1, NULL, &md, 10000);
+        if (err)
+                return BAD(WT_ERR_IO,
+                           "cannot reach the Kafka cluster within 10 s "
+                           "(bootstrap.servers): %s",
+                           rd_kafka_err2str(err));
+        missing[0] = '\0';
+        for (i = 0; i < s->cfg->ninput_topics + s->notopics; i++) {
+                const char *name = i < s->cfg->ninput_topics
+                                           ? s->cfg->input_topics[i]
+                                           : s->otopics[i - s->cfg->ninput_topics]
+                                                     .name;
+                int found = 0;
+                for (t = 0; t < md->topic_cnt; t++) {
+                        if (strcmp(md->topics[t].topic, name) ||
+                            md->topics[t].err)
+                                continue;
+                        found = 1;
+                        if (i >= s->cfg->ninput_topics)
+                                s->otopics[i - s->cfg->ninput_topics]
+                                        .partitions =
+                                        md->topics[t].partition_cnt;
+                }
+                if (!found && off < sizeof(missing))
+                        off += (size_t)snprintf(missing + off,
+                                                sizeof(missing) - off, "%s%s",
+                                                off ? ", " : "", name);
+        }
+        rd_kafka_metadata_destroy(md);
+        if (off)
+                return BAD(WT_ERR_INVALID_ARG,
+                           "topic(s) named in the configuration do not "
+                           "exist: %s (create them, e.g. tests/kafka/"
+                           "broker.sh topic NAME PARTITIONS)",
+                           missing);
+        for (i = 0; i < s->notopics; i++)
+                if (s->otopics[i].partitions < 1)
+                        return BAD(WT_ERR_INVALID_ARG,
+                                   "topic %s has no partitions",
+                                   s->otopics[i].name);
+        return WT_OK;
+}
+
+wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
+                       char *errstr, size_t errstr_size) {
+        wt_stream_t *s;
+        rd_kafka_conf_t *conf;
+        char kerr[512];
+        wt_err_t err;
+        size_t i;
+        unsigned w;
+
+        *streamp = NULL;
+        if (!(s = calloc(1, sizeof(*s))))
+                return WT_ERR_NOMEM;
+        s->cfg = cfg;
+        pthread_mutex_init(&s->lock, NULL);
+        pthread_cond_init(&s->cond, NULL);
+        wt_log_set_level(cfg->log_level);
+
+        if ((err = wt_model_load(cfg->model_path, &s->model, errstr,
+                                 errstr_size)))
+                goto fail;
+        s->fconf = *wt_model_feature_conf(s->model);
+        if (cfg->input_fields &&
+            (err = wt_feature_conf_set_fields(&s->fconf, cfg->input_fields,
+                                              errstr, errstr_size)))
+                goto fail;
+
+        /* Output topics and routes. */
+        s->otopics = calloc(3 + cfg->nroutes, sizeof(*s->otopics));
+        s->routes = calloc(cfg->nroutes + 1, sizeof(*s->routes));
+        if (!s->otopics || !s->routes) {
+                err = WT_ERR_NOMEM;
+                goto fail;
+        }
+        for (i = 0; i < cfg->nroutes; i++) {
+                int label = wt_model_label_index(s->model, cfg->routes[i].label);
+                if (label < 0) {
+                        err = BAD(WT_ERR_INVALID_ARG,
+                                  "route.%s: model %s has no label \"%s\"",
+                                  cfg->routes[i].label,
+                                  wt_model_name(s->model),
+                                  cfg->routes[i].label);
+                        goto fail;
+                }
+                s->routes[s->nroutes].label = label;
+                s->nroutes++;
+        }
+
+        /* Producer. */
+        conf = wt_config_kafka_conf(cfg, 0, errstr, errstr_size);
+        if (!conf) {
+                err = WT_ERR_INVALID_ARG;
+                goto fail;
+        }
+        rd_kafka_conf_set_opaque(conf, s);
+        rd_kafka_conf_set_dr_msg_cb(conf, wt_dr_cb);
+        rd_kafka_conf_set_log_cb(conf, wt_kafka_log_cb);
+        rd_kafka_conf_set_error_cb(conf, wt_kafka_error_cb);
+        s->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
+        if (!s->producer) {
+                rd_kafka_conf_destroy(conf);
+                err = BAD(WT_ERR_INVALID_ARG, "producer: %s", kerr);
+                goto fail;
+        }
+
+        /* Consumer. */
+        conf = wt_config_kafka_conf(cfg, 1, errstr, errstr_size);
+        if (!conf) {
+                err = WT_ERR_INVALID_ARG;
+                goto fail;
+        }
+        rd_kafka_conf_set_opaque(conf, s);
+        rd_kafka_conf_set_rebalance_cb(conf, wt_rebalance_cb);
+        rd_kafka_conf_set_log_cb(conf, wt_kafka_log_cb);
+        rd_kafka_conf_set_error_cb(conf, wt_kafka_error_cb);
+        s->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
+        if (!s->consumer) {
+                rd_kafka_conf_destroy(conf);
+                err = BAD(WT_ERR_INVALID_ARG, "consumer: %s", kerr);
+                goto fail;
+        }
+        rd_kafka_poll_set_consumer(s->consumer);
+
+        s->out = wt_otopic_add(s, cfg->output_topic);
+        s->dlq = wt_otopic_add(s, cfg->dlq_topic);
+        if (cfg->unlabeled_topic)
+                s->unlabeled = wt_otopic_add(s, cfg->unlabeled_topic);
+        for (i = 0; i < cfg->nroutes; i++)
+                s->routes[i].topic = wt_otopic_add(s, cfg->routes[i].topic);
+        if ((err = wt_check_topics(s, errstr, errstr_size)))
+                goto fail;
+        for (i = 0; i < s->notopics; i++) {
+                s->otopics[i].rkt =
+                        rd_kafka_topic_new(s->producer, s->otopics[i].name, NULL);
+                if (!s->otopics[i].rkt) {
+                        err = BAD(WT_ERR_INVALID_ARG, "topic %s: %s",
+                                  s->otopics[i].name,
+                                  rd_kafka_err2str(rd_kafka_last_error()));
+                        goto fail;
+                }
+        }
+
+        s->nworkers = cfg->workers ? cfg->workers : 1;
+        s->workers = calloc(s->nworkers, sizeof(*s->workers));
+        if (!s->workers) {
+                err = WT_ERR_NOMEM;
+                goto fail;
+        }
+        for (w = 0; w < s->nworkers; w++) {
+                s->workers[w].s = s;
+                s->workers[w].id = w;
+                pthread_mutex_init(&s->workers[w].lock, NULL);
+                pthread_cond_init(&s->workers[w].cond, NULL);
+                if (!(s->workers[w].scratch = wt_scratch_new())) {
+                        err = WT_ERR_NOMEM;
+                        goto fail;
+                }
+        }
+        *streamp = s;
+        return WT_OK;
+fail:
+        wt_stream_destroy(s);
+        return err;
+}
+
+void wt_stream_stop(wt_stream_t *s) {
+        atomic_store(&s->stop, 1);
+}
+
+void wt_stream_get_stats(wt_stream_t *s, wt_stream_stats_t *st) {
+        st->consumed = atomic_load(&s->consumed);
+        st->consumed_bytes = atomic_load(&s->consumed_bytes);
+        st->classified = atomic_load(&s->classified);
+        st->dead_lettered = atomic_load(&s->dead_lettered);
+        st->produced = atomic_load(&s->produced);
+        st->produce_failed = atomic_load(&s->produce_failed);
+        st->committed = atomic_load(&s->committed);
+        st->inflight = atomic_load(&s->inflight);
+}
+
+static void wt_log_stats(wt_stream_t *s, uint64_t *last_ms,
+                         uint64_t *last_consumed, uint64_t *last_bytes) {
+        wt_stream_stats_t st;
+        uint64_t now = wt_now_ms();
+        double dt = (double)(now - *last_ms) / 1000.0;
+        wt_stream_get_stats(s, &st);
+        wt_log_info("consumed %" PRIu64 " (%.0f/s, %.2f MB/s), classified %"
+                    PRIu64 ", dead-lettered %" PRIu64 ", produced %" PRIu64
+                    ", produce failures %" PRIu64 ", committed %" PRIu64
+                    ", in flight %" PRIu64,
+                    st.consumed,
+                    dt > 0 ? (double)(st.consumed - *last_consumed) / dt : 0.0,
+                    dt > 0 ? (double)(st.consumed_bytes - *last_bytes) / dt /
+                                     1e6
+                           : 0.0,
+                    st.classified, st.dead_lettered, st.produced,
+                    st.produce_failed, st.committed, st.inflight);
+        *last_ms = now;
+        *last_consumed = st.consumed;
+        *last_bytes = st.consumed_bytes;
+}
+
+wt_err_t wt_stream_run(wt_stream_t *s) {
+        const wt_config_t *cfg = s->cfg;
+        rd_kafka_topic_partition_list_t *topics;
+        rd_kafka_resp_err_t err;
+        uint64_t last_ms = wt_now_ms(), last_consumed = 0, last_bytes = 0;
+        unsigned w;
+        size_t i;
+        int drained;
+
+        wt_log_info("model %s (%s): %zu labels, %zu features; %u worker(s)",
+                    wt_model_name(s->model), wt_model_id(s->model),
+                    wt_model_nlabels(s->model), wt_model_nfeatures(s->model),
+                    s->nworkers);
+        for (w = 0; w < s->nworkers; w++) {
+                if (pthread_create(&s->workers[w].thread, NULL, wt_worker_main,
+                                   &s->workers[w])) {
+                        wt_log_error("cannot start worker %u", w);
+                        atomic_store(&s->stop, 1);
+                        atomic_store(&s->fatal, 1);
+                        break;
+                }
+                s->workers[w].started = 1;
+        }
+        if (!atomic_load(&s->stop)) {
+                if (pthread_create(&s->poller, NULL, wt_poller_main, s)) {
+                        wt_log_error("cannot start the delivery thread");
+                        atomic_store(&s->stop, 1);
+                        atomic_store(&s->fatal, 1);
+                } else {
+                        s->poller_started = 1;
+                }
+        }
+
+        topics = rd_kafka_topic_partition_list_new((int)cfg->ninput_topics);
+        for (i = 0; i < cfg->ninput_topics; i++)
+                rd_kafka_topic_partition_list_add(topics, cfg->input_topics[i],
+                                                  RD_KAFKA_PARTITION_UA);
+        if (!atomic_load(&s->stop) &&
+            (err = rd_kafka_subscribe(s->consumer, topics))) {
+                wt_log_error("subscribe: %s", rd_kafka_err2str(err));
+                atomic_store(&s->stop, 1);
+                atomic_store(&s->fatal, 1);
+        }
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (!atomic_load(&s->stop))
+                wt_log_info("subscribed to %zu input topic(s), first %s; "
+                            "waiting for an assignment",
+                            cfg->ninput_topics, cfg->input_topics[0]);
+
+        while (!atomic_load(&s->stop)) {
+                rd_kafka_message_t *rkm;
+                wt_ptrack_t *pt;
+                wt_job_t *job;
+
+                /* Backpressure: admit nothing past the in-flight bounds. */
+                if (atomic_load(&s->inflight) >= cfg->queue_max_messages ||
+                    atomic_load(&s->inflight_bytes) >= cfg->queue_max_bytes) {
+                        struct timespec ts;
+                        wt_deadline(&ts, 100);
+                        pthread_mutex_lock(&s->lock);
+                        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+                        pthread_mutex_unlock(&s->lock);
+                        continue;
+                }
+                if (cfg->stats_interval_ms &&
+                    wt_now_ms() - last_ms >= cfg->stats_interval_ms)
+                        wt_log_stats(s, &last_ms, &last_consumed, &last_bytes);
+
+                rkm = rd_kafka_consumer_poll(s->consumer, 100);
+                if (!rkm)
+                        continue;
+                if (rkm->err) {
+                        if (rkm->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                                wt_log_warn("consumer: %s",
+                                            rd_kafka_message_errstr(rkm));
+                        rd_kafka_message_destroy(rkm);
+                        continue;
+                }
+                pthread_mutex_lock(&s->lock);
+                pt = wt_ptrack_find(s, rd_kafka_topic_name(rkm->rkt),
+                                    rkm->partition);
+                pthread_mutex_unlock(&s->lock);
+                if (!pt || !(job = calloc(1, sizeof(*job)))) {
+                        wt_log_error("%s [%" PRId32 "] offset %" PRId64
+                                     ": %s; not processed, not committed",
+                                     rd_kafka_topic_name(rkm->rkt),
+                                     rkm->partition, rkm->offset,
+                                     pt ? "out of memory"
+                                        : "partition not assigned");
+                        rd_kafka_message_destroy(rkm);
+                        continue;
+                }
+                job->rkm = rkm;
+                job->pt = pt;
+                job->bytes = rkm->len;
+                pthread_mutex_lock(&pt->lock);
+                job->seq = pt->next_seq++;
+                pt->offsets[job->seq % pt->cap] = rkm->offset;
+                pt->state[job->seq % pt->cap] = 0;
+                pthread_mutex_unlock(&pt->lock);
+                atomic_fetch_add(&s->inflight, 1);
+                atomic_fetch_add(&s->inflight_bytes, job->bytes);
+                atomic_fetch_add(&s->consumed, 1);
+                atomic_fetch_add(&s->consumed_bytes, rkm->len);
+                wt_worker_push(&s->workers[pt->worker], job);
+        }
+
+        /* Shutdown: finish what is in flight (bounded), flush, commit,
+         * leave the group. */
+        wt_log_info("stopping: %" PRIu64 " message(s) in flight",
+                    (uint64_t)atomic_load(&s->inflight));
+        {
+                uint64_t until = wt_now_ms() + cfg->shutdown_timeout_ms;
+                while (atomic_load(&s->inflight) > 0 && wt_now_ms() < until &&
+                       !atomic_load(&s->fatal)) {
+                        struct timespec ts;
+                        wt_deadline(&ts, 100);
+                        pthread_mutex_lock(&s->lock);
+                        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+                        pthread_mutex_unlock(&s->lock);
+                }
+                drained = atomic_load(&s->inflight) == 0;
+        }
+        if (!drained)
+                wt_log_warn("%" PRIu64 " message(s) still in flight after %u "
+                            "ms: abandoned, their offsets are not committed",
+                            (uint64_t)atomic_load(&s->inflight),
+                            cfg->shutdown_timeout_ms);
+        rd_kafka_flush(s->producer, 5000);
+        err = rd_kafka_commit(s->consumer, NULL, 0);
+        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                wt_log_warn("final commit: %s", rd_kafka_err2str(err));
+        err = rd_kafka_consumer_close(s->consumer);
+        if (err)
+                wt_log_warn("leaving the group: %s", rd_kafka_err2str(err));
+        wt_log_stats(s, &last_ms, &last_consumed, &last_bytes);
+        wt_log_info("stopped%s", atomic_load(&s->fatal) ? " on error" : "");
+        return atomic_load(&s->fatal) ? WT_ERR_IO : WT_OK;
+}
+
+void wt_stream_destroy(wt_stream_t *s) {
+        unsigned w;
+        size_t i;
+        wt_ptrack_t *pt, *next;
+
+        if (!s)
+                return;
+        /* Workers first: they may still hold jobs when shutdown gave up. */
+        for (w = 0; s->workers && w < s->nworkers; w++) {
+                pthread_mutex_lock(&s->workers[w].lock);
+                s->workers[w].quit = 1;
+                pthread_cond_signal(&s->workers[w].cond);
+                pthread_mutex_unlock(&s->workers[w].lock);
+        }
+        for (w = 0; s->workers && w < s->nworkers; w++)
+                if (s->workers[w].started)
+                        pthread_join(s->workers[w].thread, NULL);
+        if (s->producer)
+                rd_kafka_flush(s->producer, 1000);
+        atomic_store(&s->poller_quit, 1);
+        if (s->poller_started)
+                pthread_join(s->poller, NULL);
+        for (i = 0; s->otopics && i < s->notopics; i++)
+                if (s->otopics[i].rkt)
+                        rd_kafka_topic_destroy(s->otopics[i].rkt);
+        /* Purge what the broker never acknowledged: their delivery
+         * reports fire here and release the jobs. */
+        if (s->producer) {
+                rd_kafka_purge(s->producer,
+                               RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+                rd_kafka_flush(s->producer, 1000);
+                rd_kafka_destroy(s->producer);
+        }
+        if (s->consumer)
+                rd_kafka_destroy(s->consumer);
+        for (w = 0; s->workers && w < s->nworkers; w++) {
+                wt_job_t *job = s->workers[w].head;
+                while (job) { /* never started: drop without committing */
+                        wt_job_t *nj = job->next;
+                        rd_kafka_message_destroy(job->rkm);
+                        free(job);
+                        job = nj;
+                }
+                wt_scratch_destroy(s->workers[w].scratch);
+                pthread_mutex_destroy(&s->workers[w].lock);
+                pthread_cond_destroy(&s->workers[w].cond);
+        }
+        free(s->workers);
+        for (pt = s->assigned; pt; pt = next) {
+                next = pt->next;
+                wt_ptrack_destroy(pt);
+        }
+        for (pt = s->retired; pt; pt = next) {
+                next = pt->next;
+                wt_ptrack_destroy(pt);
+        }
+        free(s->otopics);
+        free(s->routes);
+        wt_model_destroy(s->model);
+        pthread_mutex_destroy(&s->lock);
+        pthread_cond_destroy(&s->cond);
+        free(s);
+}
