@@ -32,17 +32,17 @@ trap cleanup EXIT
 
 WT_KAFKA_PORT=$port tests/kafka/broker.sh start
 
-# Topics: a fresh input topic per run, so the demo always starts from
-# nothing; outputs are shared and read from this run's offsets on.
-labeled=articles.labeled dlq=articles.dlq
-routes=(articles.military_action articles.diplomacy articles.militancy)
-for t in "$in_topic:3" "$labeled:3" "$dlq:1" "${routes[@]/%/:3}"; do
-  WT_KAFKA_PORT=$port tests/kafka/broker.sh topic "${t%%:*}" "${t##*:}" >/dev/null
+# Topics: fresh ones for each run (names from config/wiretag.properties
+# plus a run suffix), so the demo shows exactly this run's records.
+labeled=articles.labeled.$run_id dlq=articles.dlq.$run_id
+labels=(military_action diplomacy militancy)
+routes=() route_opts=()
+for l in "${labels[@]}"; do
+  routes+=("articles.$l.$run_id")
+  route_opts+=(-X "route.$l=articles.$l.$run_id")
 done
-declare -A start_offset
-for t in "$labeled" "$dlq" "${routes[@]}"; do
-  # Messages already there from earlier runs: print only this run's.
-  start_offset[$t]=$(kcat -b "$bootstrap" -C -t "$t" -o end -e -q -f '%o\n' 2>/dev/null | wc -l)
+for t in "$in_topic:3" "$labeled:3" "$dlq:1" "${routes[@]/%/:3}"; do
+  WT_KAFKA_PORT=$port tests/kafka/broker.sh topic "${t%%:*}" "${t##*:}" >/dev/null 2>&1
 done
 
 # Sample articles: the real one from ../shared/data, the fixtures, and a
@@ -66,12 +66,13 @@ echo "produced $n messages to $in_topic"
 
 build/wiretag run -c config/wiretag.properties \
   -X bootstrap.servers="$bootstrap" -X input.topics="$in_topic" \
+  -X output.topic="$labeled" -X dlq.topic="$dlq" "${route_opts[@]}" \
   -X group.id="wiretag-$run_id" -X log.stats.interval.ms=0 \
   2>"$tmp/run.log" &
 wt_pid=$!
 
 # Wait (bounded) until every message came out: labeled or dead-lettered.
-count() { kcat -b "$bootstrap" -C -t "$1" -o "${start_offset[$1]}" -e -q -f 'x\n' 2>/dev/null | wc -l; }
+count() { kcat -b "$bootstrap" -C -t "$1" -e -q -f 'x\n' 2>/dev/null | wc -l; }
 for _ in $(seq 1 120); do
   done_n=$(( $(count "$labeled") + $(count "$dlq") ))
   [ "$done_n" -ge "$n" ] && break
@@ -85,7 +86,7 @@ sed 's/^/  wiretag run: /' "$tmp/run.log" | grep -E "starting|model|assigned|sto
 
 echo
 echo "== $labeled (id: labels) =="
-kcat -b "$bootstrap" -C -t "$labeled" -o "${start_offset[$labeled]}" -e -q -f '%s\n' |
+kcat -b "$bootstrap" -C -t "$labeled" -e -q -f '%s\n' |
   python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -93,10 +94,10 @@ for line in sys.stdin:
     print("  %-28s %s" % (a.get("id"), ", ".join("%s %.2f" % (t["label"], t["score"]) for t in a["wiretag"]["labels"]) or "(no tag)"))'
 for t in "${routes[@]}"; do
   echo "== $t =="
-  kcat -b "$bootstrap" -C -t "$t" -o "${start_offset[$t]}" -e -q -f '  %k\n'
+  kcat -b "$bootstrap" -C -t "$t" -e -q -f '  %k\n'
 done
 echo "== $dlq (key: error header) =="
-kcat -b "$bootstrap" -C -t "$dlq" -o "${start_offset[$dlq]}" -e -q -f '  %k: %h\n'
+kcat -b "$bootstrap" -C -t "$dlq" -e -q -f '  %k: %h\n'
 if [ "$rc" -ne 0 ]; then
   echo "wiretag run exited with status $rc" >&2
   exit "$rc"
