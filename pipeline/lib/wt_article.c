@@ -61,7 +61,8 @@ wt_err_t wt_article_parse(const char *buf, size_t len,
                                  "article is %zu bytes, limit is %zu", len,
                                  max_bytes);
 
-        art->root = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr);
+        art->root = json_loadb(buf, len, JSON_ALLOW_NUL | JSON_DECODE_ANY,
+                               &jerr);
         if (!art->root) {
                 wt_err_t code = json_error_code(&jerr) ==
                                                 json_error_invalid_utf8

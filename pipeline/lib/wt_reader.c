@@ -53,7 +53,8 @@ wt_err_t wt_reader_open(wt_reader_t *r, const char *path, char *errstr,
                 return WT_OK; /* empty input: no records */
         {
                 json_error_t jerr;
-                json_t *v = json_loadb(r->line, (size_t)n, JSON_ALLOW_NUL,
+                json_t *v = json_loadb(r->line, (size_t)n,
+                                       JSON_ALLOW_NUL | JSON_DECODE_ANY,
                                        &jerr);
                 if (v || json_error_code(&jerr) !=
                                  json_error_premature_end_of_input) {

@@ -96,9 +96,13 @@ static const wt_key_t wt_keys[] = {
         {"workers", WT_KT_UINT, 0, 0, 1024, "0", NULL,
          "Worker threads classifying articles; 0: one per online CPU.",
          WT_FIELD(workers), 0},
-        {"input.max.bytes", WT_KT_UINT, 0, 1, 1073741824, "1048576", NULL,
+        {"input.max.bytes", WT_KT_UINT, 0, 1, 1073741824, "1000000", NULL,
          "Largest input message, in bytes; larger ones go to dlq.topic\n"
-         "unparsed, which bounds the memory one article can take.",
+         "unparsed, which bounds the memory one article can take. The\n"
+         "default leaves room for the wiretag object under the broker's\n"
+         "default max.message.bytes (1048588); dlq.topic must accept\n"
+         "records as large as the largest input, or a too-large input\n"
+         "stops its partition from committing (loudly).",
          WT_FIELD(input_max_bytes), 0},
         {"queue.max.messages", WT_KT_UINT, 0, 1, 10000000, "10000", NULL,
          "Most input messages in flight (consumed, offset not yet stored).\n"
@@ -961,6 +965,9 @@ rd_kafka_conf_t *wt_config_kafka_conf(const wt_config_t *cfg,
                 {"enable.idempotence", "true"},
                 {"acks", "all"},
                 {"linger.ms", "5"},
+                /* Dead letters carry inputs of any size: let the broker's
+                 * max.message.bytes decide, not a client-side 1 MB. */
+                {"message.max.bytes", "67108864"},
         };
         /* Set again after the user's (wt_config_set rejects them, but the
          * struct is public): at-least-once rests on these. */
@@ -1127,7 +1134,7 @@ void wt_config_print_doc(FILE *fp) {
                 "auto.commit.interval.ms=1000,\n"
                 "#     partition.assignment.strategy=cooperative-sticky,\n"
                 "#     auto.offset.reset=earliest\n"
-                "#   producer: acks=all, linger.ms=5\n"
+                "#   producer: acks=all, linger.ms=5, message.max.bytes=67108864\n"
                 "# wiretag controls these, and refuses them:\n"
                 "#   enable.auto.offset.store: wiretag stores each offset "
                 "once every\n"

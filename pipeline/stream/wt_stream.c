@@ -211,7 +211,7 @@ static uint64_t wt_ptrack_inflight(wt_ptrack_t *pt) {
 static void wt_ptrack_complete(wt_ptrack_t *pt, uint64_t seq, int failed) {
         wt_stream_t *s = pt->s;
         int64_t store = -1;
-        uint64_t advanced = 0;
+        uint64_t advanced = 0, committed = 0;
 
         pthread_mutex_lock(&pt->lock);
         pt->state[seq % pt->cap] = failed ? 2 : 1;
@@ -222,30 +222,8 @@ static void wt_ptrack_complete(wt_ptrack_t *pt, uint64_t seq, int failed) {
                 pt->base_seq++;
                 advanced++;
         }
-        if (pt->base_seq < pt->next_seq &&
-            pt->state[pt->base_seq % pt->cap] == 2) {
-                /* Nothing past a failed message may commit: on restart
-                 * (or when the partition moves) it is processed again. */
-                if (!pt->stuck)
-                        wt_log_error("%s [%" PRId32 "] offset %" PRId64
-                                     ": an output was refused by the "
-                                     "broker; this partition commits no "
-                                     "further until wiretag restarts",
-                                     pt->topic, pt->partition,
-                                     pt->offsets[pt->base_seq % pt->cap]);
-                pt->stuck = 1;
-                /* Count it as out of flight so that shutdown and
-                 * revocation do not wait for it. */
-                pt->state[pt->base_seq % pt->cap] = 0;
-                pt->base_seq++;
-                advanced++;
-                while (pt->base_seq < pt->next_seq &&
-                       pt->state[pt->base_seq % pt->cap] != 0) {
-                        pt->state[pt->base_seq % pt->cap] = 0;
-                        pt->base_seq++;
-                        advanced++;
-                }
-        }
+        /* Store the completed prefix first: it is good even if a failed
+         * message follows it. */
         if (store >= 0 && !pt->revoked && !pt->stuck) {
                 rd_kafka_topic_partition_list_t *tpl =
                         rd_kafka_topic_partition_list_new(1);
@@ -260,10 +238,41 @@ static void wt_ptrack_complete(wt_ptrack_t *pt, uint64_t seq, int failed) {
                                     pt->topic, pt->partition, store,
                                     rd_kafka_err2str(err));
                 rd_kafka_topic_partition_list_destroy(tpl);
+                committed = advanced;
+        }
+        if (pt->base_seq < pt->next_seq &&
+            pt->state[pt->base_seq % pt->cap] == 2) {
+                /* Nothing past a failed message may commit: on restart
+                 * (or when the partition moves) it is processed again. */
+                if (!pt->stuck)
+                        wt_log_error("%s [%" PRId32 "] offset %" PRId64
+                                     ": an output was refused by the "
+                                     "broker; this partition commits no "
+                                     "further until wiretag restarts",
+                                     pt->topic, pt->partition,
+                                     pt->offsets[pt->base_seq % pt->cap]);
+                pt->stuck = 1;
+                /* Take finished messages out of flight so that shutdown
+                 * and revocation do not wait for them; pending ones
+                 * leave as they finish. */
+                while (pt->base_seq < pt->next_seq &&
+                       pt->state[pt->base_seq % pt->cap] != 0) {
+                        pt->state[pt->base_seq % pt->cap] = 0;
+                        pt->base_seq++;
+                }
+        }
+        if (pt->stuck) {
+                /* Later completions of a stuck partition: out of flight,
+                 * never stored. */
+                while (pt->base_seq < pt->next_seq &&
+                       pt->state[pt->base_seq % pt->cap] != 0) {
+                        pt->state[pt->base_seq % pt->cap] = 0;
+                        pt->base_seq++;
+                }
         }
         pthread_mutex_unlock(&pt->lock);
-        if (advanced && !failed)
-                atomic_fetch_add(&s->committed, advanced);
+        if (committed)
+                atomic_fetch_add(&s->committed, committed);
 }
 
 /* ---------------------------------------------------------------- jobs */
@@ -980,6 +989,24 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                                         : "partition not assigned");
                         rd_kafka_message_destroy(rkm);
                         continue;
+                }
+                /* The partition's ring holds cap - 1 messages between the
+                 * oldest unfinished one and the newest; jobs finish out of
+                 * order, so wait for the window, not just the total. */
+                while (wt_ptrack_inflight(pt) >= pt->cap - 1 &&
+                       !atomic_load(&s->stop)) {
+                        struct timespec ts;
+                        wt_deadline(&ts, 100);
+                        pthread_mutex_lock(&s->lock);
+                        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+                        pthread_mutex_unlock(&s->lock);
+                }
+                if (atomic_load(&s->stop)) {
+                        /* Not registered: not committed, consumed again
+                         * after a restart. */
+                        free(job);
+                        rd_kafka_message_destroy(rkm);
+                        break;
                 }
                 job->rkm = rkm;
                 job->pt = pt;

@@ -166,7 +166,7 @@ static void test_defaults(void **state) {
         assert_null(c->cfg.dlq_topic);
         assert_int_equal(c->cfg.nroutes, 0);
         assert_int_equal(c->cfg.workers, 0);
-        assert_int_equal(c->cfg.input_max_bytes, 1048576);
+        assert_int_equal(c->cfg.input_max_bytes, 1000000);
         assert_int_equal(c->cfg.queue_max_messages, 10000);
         assert_int_equal(c->cfg.queue_max_bytes, 67108864);
         assert_int_equal(c->cfg.stats_interval_ms, 10000);

@@ -1,0 +1,270 @@
+# shellcheck shell=bash
+# Helpers for the stream tests (sourced). Every wait has a deadline; every
+# wiretag started here is killed on exit if it is still running.
+#
+#   source "$(dirname "$0")/lib.sh"
+#   wt_init NAME "$@"        # WIRETAG SOURCE_DIR SHARED_DATA_DIR WT_ADMIN
+#   ...
+#   wt_finish                # summary; exit 0 / 1
+set -u
+
+# ------------------------------------------------------------ reporting --
+
+WT_FAILS=0
+WT_OKS=0
+
+say() { echo "[$(date +%T)] $T_NAME: $*" >&2; }
+ok() { WT_OKS=$((WT_OKS + 1)); echo "ok - $*"; }
+fail() { WT_FAILS=$((WT_FAILS + 1)); echo "not ok - $*"; }
+# check DESCRIPTION COMMAND...: ok when COMMAND succeeds, else fail.
+check() {
+  local desc=$1
+  shift
+  if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+# Stop now (an earlier step failed so badly that nothing after it can run).
+abort() {
+  fail "$*"
+  wt_finish
+}
+skip() {
+  echo "SKIP: $*"
+  WT_SKIPPED=1
+  exit 77
+}
+
+# ------------------------------------------------------------------ time --
+
+now_ms() { date +%s%3N; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: run COMMAND every 0.25 s until
+# it succeeds (0) or SECONDS have passed (1, with a message).
+wait_for() {
+  local limit=$1 desc=$2
+  shift 2
+  local deadline=$(($(now_ms) + limit * 1000))
+  while :; do
+    "$@" && return 0
+    if [ "$(now_ms)" -ge "$deadline" ]; then
+      say "timed out after ${limit}s waiting for $desc"
+      return 1
+    fi
+    sleep 0.25
+  done
+}
+
+# ----------------------------------------------------------------- setup --
+
+# wt_init NAME WIRETAG SOURCE_DIR SHARED_DATA_DIR WT_ADMIN
+wt_init() {
+  T_NAME=$1
+  if [ $# -ne 5 ]; then
+    echo "usage: $0 WIRETAG SOURCE_DIR SHARED_DATA_DIR WT_ADMIN" >&2
+    exit 2
+  fi
+  WIRETAG=$(realpath "$2")
+  SRC=$(realpath "$3")
+  SHARED=$4
+  WT_ADMIN=$(realpath -m "$5")
+  HERE=$SRC/tests/stream
+  PORT=${WT_KAFKA_PORT:-19392}
+  BOOTSTRAP=127.0.0.1:$PORT
+  RUN=$T_NAME-$(date +%s)-$$
+  # Kafka topic names: [A-Za-z0-9._-]; no '_' (it collides with '.').
+  TP=wt.${RUN//_/-}
+  WORK=${WT_STREAM_WORK:-${TMPDIR:-/tmp}/wiretag-stream}/$RUN
+  WT_PIDS=()
+  WT_TOPICS=()
+  WT_SKIPPED=0
+  mkdir -p "$WORK"
+  trap wt_cleanup EXIT
+
+  local tool
+  for tool in kcat python3 timeout; do
+    command -v "$tool" >/dev/null || abort "$tool is not installed (bash tests/install-deps.sh)"
+  done
+  [ -x "$WIRETAG" ] || abort "no wiretag binary at $WIRETAG"
+  [ -x "$WT_ADMIN" ] || abort "no wt_admin at $WT_ADMIN (build it: ninja wt_admin)"
+  # The fixture started the broker; fail fast (not after minutes of
+  # timeouts) when it is not there.
+  timeout 15 kcat -L -b "$BOOTSTRAP" -m 5 >/dev/null 2>&1 ||
+    abort "no Kafka broker serving on $BOOTSTRAP (the kafka_broker fixture: tests/kafka/broker.sh start with WT_KAFKA_PORT=$PORT)"
+  # config/wiretag.properties names the model relative to the source root.
+  cd "$SRC" || abort "cannot cd $SRC"
+  MODEL=$SRC/models/conflict-v1.wtm
+  MODEL_ID=$("$WIRETAG" model info "$MODEL" | sed -n 's/^model_id *//p')
+  [ -n "$MODEL_ID" ] || abort "cannot read the model id of $MODEL"
+  say "broker $BOOTSTRAP, topics $TP.*, work $WORK"
+}
+
+wt_cleanup() {
+  local rc=$? pid
+  for pid in "${WT_PIDS[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      say "killing leftover process $pid"
+      kill -KILL "$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+    fi
+  done
+  if [ "$rc" -eq 0 ] || [ "$WT_SKIPPED" = 1 ]; then
+    # Passed: drop the topics and the scratch files.
+    for t in "${WT_TOPICS[@]}"; do
+      "$WT_ADMIN" -t 5 -b "$BOOTSTRAP" delete "$t" >/dev/null 2>&1 || true
+    done
+    [ "${WT_STREAM_KEEP:-0}" = 1 ] || rm -rf "$WORK"
+  else
+    say "failed: logs and dumps kept in $WORK; topics $TP.* kept"
+  fi
+}
+
+wt_finish() {
+  echo "# $T_NAME: $WT_OKS passed, $WT_FAILS failed"
+  [ "$WT_FAILS" -eq 0 ] && exit 0
+  exit 1
+}
+
+# ---------------------------------------------------------------- topics --
+
+# topic NAME PARTITIONS [config=value ...]: create $TP.NAME (idempotent).
+topic() {
+  local name=$TP.$1
+  shift
+  "$WT_ADMIN" -t 15 -b "$BOOTSTRAP" create "$name" "$@" >/dev/null ||
+    abort "cannot create topic $name"
+  WT_TOPICS+=("$name")
+}
+
+# count TOPIC: messages in TOPIC now (watermarks), or -1.
+count() {
+  "$WT_ADMIN" -t 5 -b "$BOOTSTRAP" count "$1" 2>/dev/null || echo -1
+}
+count_ge() { [ "$(count "$1")" -ge "$2" ]; }
+
+# dump TOPIC FILE: every message of TOPIC, one kcat JSON envelope a line
+# (topic, partition, offset, ts, headers [name, value, ...], key, payload;
+# null key/payload stay null). Bounded: kcat stops at the end (-e).
+dump() {
+  timeout 60 kcat -b "$BOOTSTRAP" -C -t "$1" -o beginning -e -q -J \
+    -X fetch.message.max.bytes=16777216 >"$2" 2>"$2.err" || {
+    say "kcat could not read $1: $(head -c 500 "$2.err")"
+    return 1
+  }
+}
+
+# ---------------------------------------------------------------- inputs --
+
+# gen N DIR: N articles for input into DIR (see stream_check.py gen).
+gen() {
+  python3 "$HERE/stream_check.py" gen "$1" "$2" "$SHARED" "$SRC/tests/fixtures/articles.jsonl"
+}
+
+# produce_dir TOPIC DIR [kcat args]: produce DIR/src-*.tsv (key TAB value a
+# line), one kcat per file with header src=<name> and run=$RUN.
+produce_dir() {
+  local t=$1 dir=$2 f name
+  shift 2
+  while read -r name; do
+    f=$dir/src-$name.tsv
+    timeout 120 kcat -b "$BOOTSTRAP" -P -t "$t" -K '\t' -H "src=$name" -H "run=$RUN" "$@" <"$f" ||
+      abort "kcat could not produce $f to $t"
+  done <"$dir/sources"
+}
+
+# feed_start TOPIC DIR CHUNK PAUSE [HOLD]: produce like produce_dir, but
+# CHUNK lines at a time with PAUSE seconds between, in the background (a
+# steady load while processes start and stop). With HOLD, the feeder stops
+# once it has produced HOLD lines and goes on only after feed_release (or
+# after 120 s), so a test can act while input is still arriving. Sets
+# FEED_PID.
+feed_start() {
+  local t=$1 dir=$2 chunk=$3 pause=$4 hold=${5:-0}
+  FEED_GO=$dir/feed.go
+  rm -f "$FEED_GO"
+  mkdir -p "$dir/chunks"
+  (
+    sent=0
+    while read -r name; do
+      rm -f "$dir/chunks/"*
+      split -l "$chunk" -d -a 4 "$dir/src-$name.tsv" "$dir/chunks/c."
+      for c in "$dir/chunks/"c.*; do
+        if [ "$hold" -gt 0 ] && [ "$sent" -ge "$hold" ] && [ ! -e "$FEED_GO" ]; then
+          wait_for 120 "feed_release" test -e "$FEED_GO" || exit 1
+        fi
+        timeout 60 kcat -b "$BOOTSTRAP" -P -t "$t" -K '\t' -H "src=$name" -H "run=$RUN" <"$c" || exit 1
+        sent=$((sent + $(wc -l <"$c")))
+        sleep "$pause"
+      done
+    done <"$dir/sources"
+  ) &
+  FEED_PID=$!
+  WT_PIDS+=("$FEED_PID")
+}
+feed_release() { touch "$FEED_GO"; }
+# feed_wait SECONDS: wait for the feeder to finish; 0 when it produced all.
+feed_wait() {
+  feed_release
+  wait_for "$1" "the feeder to finish" eval '! kill -0 $FEED_PID 2>/dev/null' || return 1
+  wait "$FEED_PID"
+}
+
+# ---------------------------------------------------------------- wiretag --
+
+# wt_args: the options that point wiretag at this test's topics ($TP.in,
+# .out, .dlq, .mil, .dip, .mty, .unl) and group, into WT_ARGS.
+wt_args() {
+  WT_ARGS=(-c "$SRC/config/wiretag.properties"
+    -X "bootstrap.servers=$BOOTSTRAP"
+    -X "input.topics=$TP.in"
+    -X "output.topic=$TP.out"
+    -X "dlq.topic=$TP.dlq"
+    -X "route.military_action=$TP.mil"
+    -X "route.diplomacy=$TP.dip"
+    -X "route.militancy=$TP.mty"
+    -X "output.topic.unlabeled=$TP.unl"
+    -X "group.id=$TP.group"
+    -X workers=2
+    -X log.stats.interval.ms=2000)
+  # Debugging aid: WT_STREAM_EXTRA="-X log.level=debug" adds options.
+  local extra
+  read -r -a extra <<<"${WT_STREAM_EXTRA:-}"
+  WT_ARGS+=("${extra[@]}")
+}
+
+# wt_start LOG [args...]: start `wiretag run args` in the background,
+# stderr to LOG. Sets WT_PID.
+wt_start() {
+  local log=$1
+  shift
+  "$WIRETAG" run "$@" >"$log.out" 2>"$log" &
+  WT_PID=$!
+  WT_PIDS+=("$WT_PID")
+  say "started wiretag run (pid $WT_PID), log $log"
+}
+
+# wt_stop PID SECONDS: SIGTERM, then wait at most SECONDS for the exit.
+# Sets WT_RC (the exit status; 124 when it did not exit in time and was
+# killed) and WT_STOP_MS (how long the stop took).
+wt_stop() {
+  local pid=$1 limit=$2 t0
+  t0=$(now_ms)
+  kill -TERM "$pid" 2>/dev/null
+  if wait_for "$limit" "wiretag (pid $pid) to exit after SIGTERM" wt_gone "$pid"; then
+    WT_RC=0
+    wait "$pid" || WT_RC=$?
+  else
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    WT_RC=124
+  fi
+  WT_STOP_MS=$(($(now_ms) - t0))
+}
+wt_gone() { ! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" = Z ]; }
+
+# grep_log LOG REGEX: 0 when a line of LOG matches.
+grep_log() { grep -Eq -- "$2" "$1"; }
+
+# show_log LOG: the log, indented, into the test output (for failures).
+show_log() {
+  echo "--- $1 (last ${2:-40} lines) ---"
+  tail -n "${2:-40}" "$1" | sed 's/^/  /'
+}
