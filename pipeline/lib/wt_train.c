@@ -1066,10 +1066,7 @@ static int wt_run_task(wt_trainer_t *t, const wt_task_t *task) {
         memset(&param, 0, sizeof(param));
         param.solver_type = wt_solver_type(t->opts->solver);
         param.C = t->Cs[task->ci];
-        param.eps = param.solver_type == L2R_LR ||
-                                    param.solver_type == L2R_L2LOSS_SVC
-                            ? 0.01
-                            : 0.01;
+        param.eps = 0.01; /* liblinear's default for all three solvers */
 
         if (npos == 0 || npos == n) {
                 /* Nothing to separate: a constant scorer. */
@@ -1338,7 +1335,7 @@ wt_err_t wt_train(const wt_train_opts_t *o, wt_model_t **modelp,
         wt_model_t *m = NULL;
         wt_scored_t *sbuf = NULL;
         float *thr = NULL;
-        uint32_t *perm = NULL;
+        uint32_t *group = NULL; /* fold group of each document */
         size_t si, fi, d, l, i;
         int multilabel, single_ok = 1;
         wt_err_t err;
@@ -1481,14 +1478,14 @@ wt_err_t wt_train(const wt_train_opts_t *o, wt_model_t **modelp,
                 t.nC = 1;
         }
         t.fold_of = calloc(ds.ndocs, sizeof(*t.fold_of));
-        perm = malloc(ds.ndocs * sizeof(*perm));
+        group = malloc(ds.ndocs * sizeof(*group));
         t.final_w = calloc(ds.nlabels * (t.nfeatures + 1), sizeof(double));
         t.final_ci = calloc(ds.nlabels, sizeof(*t.final_ci));
         thr = calloc(ds.nlabels, sizeof(*thr));
         sbuf = malloc(ds.ndocs * sizeof(*sbuf));
         t.tasks = malloc(ds.nlabels * (t.nC * (t.folds + 1) + 1) *
                          sizeof(*t.tasks));
-        if (!t.fold_of || !perm || !t.final_w || !t.final_ci || !thr ||
+        if (!t.fold_of || !group || !t.final_w || !t.final_ci || !thr ||
             !sbuf || !t.tasks) {
                 err = WT_ERR_NOMEM;
                 goto fail;
@@ -1506,7 +1503,6 @@ wt_err_t wt_train(const wt_train_opts_t *o, wt_model_t **modelp,
                 size_t g, ngroups = o->nsources * (ds.nlabels + 1);
                 size_t *gsize = calloc(ngroups, sizeof(*gsize));
                 size_t *gpos = calloc(ngroups, sizeof(*gpos));
-                uint32_t *group = perm;
                 if (!gsize || !gpos) {
                         free(gsize);
                         free(gpos);
@@ -1724,7 +1720,7 @@ fail:
         free(t.tasks);
         free(thr);
         free(sbuf);
-        free(perm);
+        free(group);
         wt_dataset_clear(&ds);
         return err;
 }
