@@ -56,6 +56,10 @@ struct wt_ptrack {
         uint8_t *state;              /* 0 pending, 1 done, 2 failed */
         int revoked;
         int stuck;
+        /* Messages consumed while the window was full, in order, and
+         * whether the partition is paused for them. Main thread only. */
+        wt_job_t *held_head, *held_tail;
+        int paused;
         wt_ptrack_t *next;           /* in the stream's list */
 };
 
@@ -117,6 +121,7 @@ struct wt_stream_s {
         pthread_cond_t cond;
         wt_ptrack_t *assigned;
         wt_ptrack_t *retired;
+        size_t npaused;          /* trackers holding messages (main) */
 
         atomic_int stop;
         atomic_int fatal;
@@ -501,6 +506,106 @@ static void *wt_poller_main(void *arg) {
         return NULL;
 }
 
+/* ------------------------------------------------------------ admission */
+
+/* Register job in its partition's ring and hand it to the partition's
+ * worker. Main thread. */
+static void wt_admit(wt_stream_t *s, wt_ptrack_t *pt, wt_job_t *job) {
+        rd_kafka_message_t *rkm = job->rkm;
+        job->pt = pt;
+        job->bytes = rkm->len;
+        pthread_mutex_lock(&pt->lock);
+        job->seq = pt->next_seq++;
+        pt->offsets[job->seq % pt->cap] = rkm->offset;
+        pt->state[job->seq % pt->cap] = 0;
+        pthread_mutex_unlock(&pt->lock);
+        atomic_fetch_add(&s->inflight, 1);
+        atomic_fetch_add(&s->inflight_bytes, job->bytes);
+        atomic_fetch_add(&s->consumed, 1);
+        atomic_fetch_add(&s->consumed_bytes, rkm->len);
+        wt_worker_push(&s->workers[pt->worker], job);
+}
+
+/* The ring holds cap - 1 messages from the oldest unfinished one to the
+ * newest. Jobs finish out of order (delivery reports of different output
+ * topics arrive at different times), so a slow message can fill a
+ * partition's window while the global bound still has room. */
+static int wt_window_full(wt_ptrack_t *pt) {
+        return wt_ptrack_inflight(pt) >= pt->cap - 1;
+}
+
+static void wt_pause(wt_stream_t *s, wt_ptrack_t *pt, int pause) {
+        rd_kafka_topic_partition_list_t *tpl =
+                rd_kafka_topic_partition_list_new(1);
+        rd_kafka_resp_err_t err;
+        rd_kafka_topic_partition_list_add(tpl, pt->topic, pt->partition);
+        err = pause ? rd_kafka_pause_partitions(s->consumer, tpl)
+                    : rd_kafka_resume_partitions(s->consumer, tpl);
+        if (err)
+                wt_log_warn("%s %s [%" PRId32 "]: %s",
+                            pause ? "pausing" : "resuming", pt->topic,
+                            pt->partition, rd_kafka_err2str(err));
+        else
+                wt_log_debug("%s %s [%" PRId32 "]",
+                             pause ? "paused" : "resumed", pt->topic,
+                             pt->partition);
+        rd_kafka_topic_partition_list_destroy(tpl);
+}
+
+/* Window full: keep the message, in order, and pause only this
+ * partition, so the others keep flowing (no head-of-line blocking). */
+static void wt_hold(wt_stream_t *s, wt_ptrack_t *pt, wt_job_t *job) {
+        job->next = NULL;
+        if (pt->held_tail)
+                pt->held_tail->next = job;
+        else
+                pt->held_head = job;
+        pt->held_tail = job;
+        if (!pt->paused) {
+                wt_pause(s, pt, 1);
+                pt->paused = 1;
+                s->npaused++;
+        }
+}
+
+/* Admit held messages whose window has room; resume emptied partitions.
+ * Main thread (which alone changes the assigned list). */
+static void wt_release_held(wt_stream_t *s) {
+        wt_ptrack_t *pt;
+        for (pt = s->assigned; pt; pt = pt->next) {
+                if (!pt->paused)
+                        continue;
+                while (pt->held_head && !wt_window_full(pt)) {
+                        wt_job_t *job = pt->held_head;
+                        pt->held_head = job->next;
+                        if (!pt->held_head)
+                                pt->held_tail = NULL;
+                        wt_admit(s, pt, job);
+                }
+                if (!pt->held_head) {
+                        wt_pause(s, pt, 0);
+                        pt->paused = 0;
+                        s->npaused--;
+                }
+        }
+}
+
+/* Drop held messages: never registered, so never committed; the next
+ * owner (or a restart) consumes them again. */
+static void wt_drop_held(wt_stream_t *s, wt_ptrack_t *pt) {
+        while (pt->held_head) {
+                wt_job_t *job = pt->held_head;
+                pt->held_head = job->next;
+                rd_kafka_message_destroy(job->rkm);
+                free(job);
+        }
+        pt->held_tail = NULL;
+        if (pt->paused) {
+                pt->paused = 0;
+                s->npaused--;
+        }
+}
+
 /* ----------------------------------------------------------- rebalance */
 
 static void wt_describe_parts(const rd_kafka_topic_partition_list_t *parts,
@@ -581,6 +686,9 @@ static void wt_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         pts[i] = wt_ptrack_find(s, parts->elems[i].topic,
                                                 parts->elems[i].partition);
                 pthread_mutex_unlock(&s->lock);
+                for (i = 0; pts && i < parts->cnt; i++)
+                        if (pts[i])
+                                wt_drop_held(s, pts[i]);
 
                 /* Finish what is in flight, so that the new owner starts
                  * right after it, then commit. A lost assignment may
@@ -962,6 +1070,8 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                         pthread_mutex_unlock(&s->lock);
                         continue;
                 }
+                if (s->npaused)
+                        wt_release_held(s);
                 if (cfg->stats_interval_ms &&
                     wt_now_ms() - last_ms >= cfg->stats_interval_ms)
                         wt_log_stats(s, &last_ms, &last_consumed, &last_bytes);
@@ -990,37 +1100,16 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                         rd_kafka_message_destroy(rkm);
                         continue;
                 }
-                /* The partition's ring holds cap - 1 messages between the
-                 * oldest unfinished one and the newest; jobs finish out of
-                 * order, so wait for the window, not just the total. */
-                while (wt_ptrack_inflight(pt) >= pt->cap - 1 &&
-                       !atomic_load(&s->stop)) {
-                        struct timespec ts;
-                        wt_deadline(&ts, 100);
-                        pthread_mutex_lock(&s->lock);
-                        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-                        pthread_mutex_unlock(&s->lock);
-                }
-                if (atomic_load(&s->stop)) {
-                        /* Not registered: not committed, consumed again
-                         * after a restart. */
-                        free(job);
-                        rd_kafka_message_destroy(rkm);
-                        break;
-                }
                 job->rkm = rkm;
-                job->pt = pt;
-                job->bytes = rkm->len;
-                pthread_mutex_lock(&pt->lock);
-                job->seq = pt->next_seq++;
-                pt->offsets[job->seq % pt->cap] = rkm->offset;
-                pt->state[job->seq % pt->cap] = 0;
-                pthread_mutex_unlock(&pt->lock);
-                atomic_fetch_add(&s->inflight, 1);
-                atomic_fetch_add(&s->inflight_bytes, job->bytes);
-                atomic_fetch_add(&s->consumed, 1);
-                atomic_fetch_add(&s->consumed_bytes, rkm->len);
-                wt_worker_push(&s->workers[pt->worker], job);
+                if (pt->held_head || wt_window_full(pt))
+                        wt_hold(s, pt, job);
+                else
+                        wt_admit(s, pt, job);
+        }
+        {
+                wt_ptrack_t *hpt;
+                for (hpt = s->assigned; hpt; hpt = hpt->next)
+                        wt_drop_held(s, hpt);
         }
 
         /* Shutdown: finish what is in flight (bounded), flush, commit,
@@ -1089,6 +1178,10 @@ void wt_stream_destroy(wt_stream_t *s) {
                 rd_kafka_flush(s->producer, 1000);
                 rd_kafka_destroy(s->producer);
         }
+        for (pt = s->assigned; pt; pt = pt->next)
+                wt_drop_held(s, pt);
+        for (pt = s->retired; pt; pt = pt->next)
+                wt_drop_held(s, pt);
         if (s->consumer)
                 rd_kafka_destroy(s->consumer);
         for (w = 0; s->workers && w < s->nworkers; w++) {
