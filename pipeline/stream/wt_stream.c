@@ -257,18 +257,12 @@ static void wt_ptrack_complete(wt_ptrack_t *pt, uint64_t seq, int failed) {
                                      pt->topic, pt->partition,
                                      pt->offsets[pt->base_seq % pt->cap]);
                 pt->stuck = 1;
-                /* Take finished messages out of flight so that shutdown
-                 * and revocation do not wait for them; pending ones
-                 * leave as they finish. */
-                while (pt->base_seq < pt->next_seq &&
-                       pt->state[pt->base_seq % pt->cap] != 0) {
-                        pt->state[pt->base_seq % pt->cap] = 0;
-                        pt->base_seq++;
-                }
         }
         if (pt->stuck) {
-                /* Later completions of a stuck partition: out of flight,
-                 * never stored. */
+                /* Finished messages of a stuck partition (the failed one
+                 * included) leave flight, so that shutdown and revocation
+                 * do not wait for them, but are never stored; pending
+                 * ones leave as they finish. */
                 while (pt->base_seq < pt->next_seq &&
                        pt->state[pt->base_seq % pt->cap] != 0) {
                         pt->state[pt->base_seq % pt->cap] = 0;
