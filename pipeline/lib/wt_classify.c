@@ -160,6 +160,8 @@ static WT_INLINE float wt_sigmoid(float z) {
         return 1.0f / (1.0f + expf(-z));
 }
 
+/* Scores of sentences [first, last) of a scratch hashed with
+ * wt_features_hash_rows() (ids are rows). */
 static wt_err_t wt_score_range(const wt_model_t *m, wt_fscratch_t *fs,
                                size_t first, size_t last, float *out) {
         const wt_bucket_count_t *counts;
@@ -170,8 +172,8 @@ static wt_err_t wt_score_range(const wt_model_t *m, wt_fscratch_t *fs,
         err = wt_features_count(&m->conf, fs, first, last, &counts, &ncounts);
         if (err)
                 return err;
-        err = wt_vocab_vectorize(&m->conf, m->vocab, fs, counts, ncounts,
-                                 &feats, &nfeats);
+        err = wt_vocab_vectorize_rows(&m->conf, m->vocab, fs, counts, ncounts,
+                                      &feats, &nfeats);
         if (err)
                 return err;
         wt_dot(m, feats, nfeats, out);
@@ -188,7 +190,7 @@ wt_err_t wt_classify(const wt_model_t *m, wt_scratch_t *s,
         memset(pred, 0, sizeof(*pred));
         if (wt_scratch_fit(s, L))
                 return WT_ERR_NOMEM;
-        err = wt_features_hash(&m->conf, segs, s->fs);
+        err = wt_features_hash_rows(&m->conf, m->vocab, segs, s->fs);
         if (err)
                 return err;
         nsent = wt_features_nsentences(s->fs);
@@ -296,7 +298,7 @@ wt_err_t wt_explain(const wt_model_t *m, const wt_segments_t *segs,
         tmp = malloc((L ? L : 1) * sizeof(*tmp));
         if (!fs || !contrib || !tmp)
                 goto done;
-        if ((err = wt_features_hash(&m->conf, segs, fs)))
+        if ((err = wt_features_hash_rows(&m->conf, m->vocab, segs, fs)))
                 goto done;
         nsent = wt_features_nsentences(fs);
         last = nsent;
@@ -320,8 +322,9 @@ wt_err_t wt_explain(const wt_model_t *m, const wt_segments_t *segs,
                 size_t ncounts, nfeats;
                 if ((err = wt_features_count(&m->conf, fs, first, last,
                                              &counts, &ncounts)) ||
-                    (err = wt_vocab_vectorize(&m->conf, m->vocab, fs, counts,
-                                              ncounts, &feats, &nfeats)))
+                    (err = wt_vocab_vectorize_rows(&m->conf, m->vocab, fs,
+                                                   counts, ncounts, &feats,
+                                                   &nfeats)))
                         goto done;
                 for (i = 0; i < nfeats; i++)
                         contrib[feats[i].row] =

@@ -47,20 +47,46 @@ struct wt_fscratch_s {
         size_t feats_cap;
 };
 
-/* One slot of the vocabulary's hash table: key and row side by side, so a
- * lookup touches one cache line, not two. */
-typedef struct wt_vslot {
-        uint32_t key; /* bucket + 1, 0 = empty */
-        uint32_t row;
-} wt_vslot_t;
+/* The vocabulary maps a bucket to its row with a rank bitmap: bit b of
+ * the bitmap is set when bucket b has a row, and since rows are numbered
+ * in bucket order, the row is the number of set bits before b. Each block
+ * holds 64 buckets' bits and the rank of its first bucket side by side, so
+ * a lookup is one cache line and one popcount, with no probing. For the
+ * default 2^20 buckets the whole map is 256 KB: it stays in L2, which a
+ * hash table of the same features (2 MB) does not. */
+typedef struct wt_vblock {
+        uint64_t bits;
+        uint32_t rank;  /* rows of the buckets before this block */
+        uint32_t pad;
+} wt_vblock_t;
+
+/* 1 + ln(k) for the small counts most terms have: sublinear tf without a
+ * logf call per feature. Filled with logf itself, so values are equal. */
+#define WT_LOGTF_TABLE 64
 
 struct wt_vocab_s {
         size_t n;
         uint32_t *buckets;      /* sorted, unique */
         float *idf;
-        wt_vslot_t *slots;
-        uint32_t mask;
+        wt_vblock_t *blocks;
+        size_t nblocks;         /* covers buckets [0, 64 * nblocks) */
+        float logtf[WT_LOGTF_TABLE];
 };
+
+/* Row of bucket, or -1. */
+static WT_INLINE int64_t wt_vocab_row(const wt_vocab_t *vocab,
+                                      uint32_t bucket) {
+        const wt_vblock_t *blk;
+        uint64_t bit;
+        if (WT_UNLIKELY((size_t)(bucket >> 6) >= vocab->nblocks))
+                return -1;
+        blk = &vocab->blocks[bucket >> 6];
+        bit = 1ull << (bucket & 63);
+        if (!(blk->bits & bit))
+                return -1;
+        return (int64_t)blk->rank + __builtin_popcountll(blk->bits &
+                                                         (bit - 1));
+}
 
 void wt_feature_conf_default(wt_feature_conf_t *conf) {
         memset(conf, 0, sizeof(*conf));
@@ -180,9 +206,18 @@ static int wt_grow(void **bufp, size_t *capp, size_t need, size_t size) {
         return 0;
 }
 
+/* Append the id of hash h: its bucket, or with a vocabulary its row (and
+ * nothing when the vocabulary lacks the bucket). */
 static WT_INLINE int wt_push_id(wt_fscratch_t *fs, uint64_t h,
-                                const wt_feature_conf_t *conf) {
+                                const wt_feature_conf_t *conf,
+                                const wt_vocab_t *vocab) {
         uint32_t id = (uint32_t)(h >> (64 - conf->bits));
+        if (vocab) {
+                int64_t row = wt_vocab_row(vocab, id);
+                if (row < 0)
+                        return 0;
+                id = (uint32_t)row;
+        }
         if (conf->signed_hash && (h & 1))
                 id |= WT_SIGN_BIT;
         if (WT_UNLIKELY(fs->nids == fs->ids_cap) &&
@@ -209,8 +244,10 @@ static WT_INLINE uint64_t wt_ngram_hash(const uint64_t *hist, unsigned n,
         return XXH3_64bits_withSeed(hist, n * sizeof(uint64_t), seed + n);
 }
 
-wt_err_t wt_features_hash(const wt_feature_conf_t *conf,
-                          const wt_segments_t *segs, wt_fscratch_t *fs) {
+static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
+                                           const wt_vocab_t *vocab,
+                                           const wt_segments_t *segs,
+                                           wt_fscratch_t *fs) {
         unsigned s;
         const unsigned nmax = conf->ngram_max;
 
@@ -240,7 +277,7 @@ wt_err_t wt_features_hash(const wt_feature_conf_t *conf,
                                 have = 0;
                         }
                         fs->ntokens++;
-                        if (wt_push_id(fs, h, conf))
+                        if (wt_push_id(fs, h, conf, vocab))
                                 return WT_ERR_NOMEM;
                         if (nmax == 1)
                                 continue;
@@ -255,13 +292,24 @@ wt_err_t wt_features_hash(const wt_feature_conf_t *conf,
                                 if (wt_push_id(fs,
                                                wt_ngram_hash(hist + have - n,
                                                              n, conf->seed),
-                                               conf))
+                                               conf, vocab))
                                         return WT_ERR_NOMEM;
                 }
         }
         if (fs->nsent)
                 fs->sent[fs->nsent] = fs->nids; /* sentinel */
         return WT_OK;
+}
+
+wt_err_t wt_features_hash(const wt_feature_conf_t *conf,
+                          const wt_segments_t *segs, wt_fscratch_t *fs) {
+        return wt_hash_segments(conf, NULL, segs, fs);
+}
+
+wt_err_t wt_features_hash_rows(const wt_feature_conf_t *conf,
+                               const wt_vocab_t *vocab,
+                               const wt_segments_t *segs, wt_fscratch_t *fs) {
+        return wt_hash_segments(conf, vocab, segs, fs);
 }
 
 size_t wt_features_nsentences(const wt_fscratch_t *fs) {
@@ -339,39 +387,39 @@ wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
 wt_err_t wt_vocab_new(const uint32_t *buckets, const float *idf, size_t n,
                       wt_vocab_t **vocabp) {
         wt_vocab_t *vocab;
-        size_t cap = 16, i;
+        size_t i, b;
 
         *vocabp = NULL;
         if (n >= UINT32_MAX / 4)
                 return WT_ERR_INVALID_ARG;
-        while (cap < 2 * n)
-                cap *= 2;
+        for (i = 1; i < n; i++)
+                if (buckets[i] <= buckets[i - 1])
+                        return WT_ERR_INVALID_ARG;
         vocab = calloc(1, sizeof(*vocab));
         if (!vocab)
                 return WT_ERR_NOMEM;
         vocab->n = n;
-        vocab->mask = (uint32_t)(cap - 1);
+        vocab->nblocks = n ? (size_t)(buckets[n - 1] >> 6) + 1 : 1;
         vocab->buckets = malloc((n ? n : 1) * sizeof(*vocab->buckets));
         vocab->idf = malloc((n ? n : 1) * sizeof(*vocab->idf));
-        vocab->slots = calloc(cap, sizeof(*vocab->slots));
-        if (!vocab->buckets || !vocab->idf || !vocab->slots) {
+        vocab->blocks = calloc(vocab->nblocks, sizeof(*vocab->blocks));
+        if (!vocab->buckets || !vocab->idf || !vocab->blocks) {
                 wt_vocab_destroy(vocab);
                 return WT_ERR_NOMEM;
         }
         for (i = 0; i < n; i++) {
-                uint32_t key = buckets[i] + 1;
-                uint32_t slot = (buckets[i] * 0x9E3779B1u) & vocab->mask;
-                if (i > 0 && buckets[i] <= buckets[i - 1]) {
-                        wt_vocab_destroy(vocab);
-                        return WT_ERR_INVALID_ARG;
-                }
                 vocab->buckets[i] = buckets[i];
                 vocab->idf[i] = idf ? idf[i] : 1.0f;
-                while (vocab->slots[slot].key)
-                        slot = (slot + 1) & vocab->mask;
-                vocab->slots[slot].key = key;
-                vocab->slots[slot].row = (uint32_t)i;
+                vocab->blocks[buckets[i] >> 6].bits |= 1ull
+                                                      << (buckets[i] & 63);
         }
+        for (b = 0, i = 0; b < vocab->nblocks; b++) {
+                vocab->blocks[b].rank = (uint32_t)i;
+                i += (size_t)__builtin_popcountll(vocab->blocks[b].bits);
+        }
+        vocab->logtf[0] = 0.0f;
+        for (i = 1; i < WT_LOGTF_TABLE; i++)
+                vocab->logtf[i] = 1.0f + logf((float)i);
         *vocabp = vocab;
         return WT_OK;
 }
@@ -381,7 +429,7 @@ void wt_vocab_destroy(wt_vocab_t *vocab) {
                 return;
         free(vocab->buckets);
         free(vocab->idf);
-        free(vocab->slots);
+        free(vocab->blocks);
         free(vocab);
 }
 
@@ -398,20 +446,16 @@ const float *wt_vocab_idf(const wt_vocab_t *vocab) {
 }
 
 int64_t wt_vocab_lookup(const wt_vocab_t *vocab, uint32_t bucket) {
-        uint32_t key = bucket + 1;
-        uint32_t slot = (bucket * 0x9E3779B1u) & vocab->mask;
-        while (vocab->slots[slot].key) {
-                if (vocab->slots[slot].key == key)
-                        return vocab->slots[slot].row;
-                slot = (slot + 1) & vocab->mask;
-        }
-        return -1;
+        return wt_vocab_row(vocab, bucket);
 }
 
-wt_err_t wt_vocab_vectorize(const wt_feature_conf_t *conf,
-                            const wt_vocab_t *vocab, wt_fscratch_t *fs,
-                            const wt_bucket_count_t *counts, size_t ncounts,
-                            const wt_feature_t **featsp, size_t *nfeatsp) {
+/* Step 3 for counts keyed by bucket (rows_known = 0: look each up) or by
+ * row (rows_known = 1: wt_features_hash_rows() already mapped them). */
+static WT_INLINE wt_err_t
+wt_vectorize(const wt_feature_conf_t *conf, const wt_vocab_t *vocab,
+             wt_fscratch_t *fs, const wt_bucket_count_t *counts,
+             size_t ncounts, const wt_feature_t **featsp, size_t *nfeatsp,
+             int rows_known) {
         size_t i, n = 0;
         double sumsq = 0.0;
 
@@ -420,14 +464,20 @@ wt_err_t wt_vocab_vectorize(const wt_feature_conf_t *conf,
                 return WT_ERR_NOMEM;
 
         for (i = 0; i < ncounts; i++) {
-                int64_t row = wt_vocab_lookup(vocab, counts[i].bucket);
+                int64_t row = rows_known ? (int64_t)counts[i].bucket
+                                         : wt_vocab_row(vocab,
+                                                        counts[i].bucket);
                 float tf = counts[i].tf, mag, v;
                 if (row < 0 || tf == 0.0f)
                         continue;
                 mag = fabsf(tf);
                 switch (conf->tf) {
                 case WT_TF_LOG:
-                        mag = 1.0f + logf(mag);
+                        /* Counts are whole numbers: small ones from the
+                         * table, equal to 1 + logf(mag). */
+                        mag = mag < (float)WT_LOGTF_TABLE
+                                      ? vocab->logtf[(unsigned)mag]
+                                      : 1.0f + logf(mag);
                         break;
                 case WT_TF_BINARY:
                         mag = 1.0f;
@@ -451,6 +501,23 @@ wt_err_t wt_vocab_vectorize(const wt_feature_conf_t *conf,
         *featsp = fs->feats;
         *nfeatsp = n;
         return WT_OK;
+}
+
+wt_err_t wt_vocab_vectorize(const wt_feature_conf_t *conf,
+                            const wt_vocab_t *vocab, wt_fscratch_t *fs,
+                            const wt_bucket_count_t *counts, size_t ncounts,
+                            const wt_feature_t **featsp, size_t *nfeatsp) {
+        return wt_vectorize(conf, vocab, fs, counts, ncounts, featsp, nfeatsp,
+                            0);
+}
+
+wt_err_t wt_vocab_vectorize_rows(const wt_feature_conf_t *conf,
+                                 const wt_vocab_t *vocab, wt_fscratch_t *fs,
+                                 const wt_bucket_count_t *counts,
+                                 size_t ncounts, const wt_feature_t **featsp,
+                                 size_t *nfeatsp) {
+        return wt_vectorize(conf, vocab, fs, counts, ncounts, featsp, nfeatsp,
+                            1);
 }
 
 uint32_t wt_features_bucket_of(const wt_feature_conf_t *conf,

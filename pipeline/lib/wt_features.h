@@ -82,6 +82,10 @@ typedef struct wt_feature {
         float value;
 } wt_feature_t;
 
+/** A vocabulary: the buckets a model knows, with their row and idf.
+ *  Immutable once built; shared by any number of threads. */
+typedef struct wt_vocab_s wt_vocab_t;
+
 /** Per-thread scratch for the three steps. Opaque. */
 typedef struct wt_fscratch_s wt_fscratch_t;
 
@@ -100,6 +104,15 @@ typedef struct wt_segments {
 wt_err_t wt_features_hash(const wt_feature_conf_t *conf,
                           const wt_segments_t *segs, wt_fscratch_t *fs);
 
+/** Step 1 for classification: as wt_features_hash(), but each id is the
+ *  row vocab gives its bucket, and features vocab lacks are dropped here,
+ *  before counting. Step 2 then counts rows, and step 3 is
+ *  wt_vocab_vectorize_rows(); the vectors are the same as through
+ *  wt_features_hash() and wt_vocab_vectorize(). */
+wt_err_t wt_features_hash_rows(const wt_feature_conf_t *conf,
+                               const wt_vocab_t *vocab,
+                               const wt_segments_t *segs, wt_fscratch_t *fs);
+
 /** After step 1: number of sentences found (>= 1 unless no tokens). */
 size_t wt_features_nsentences(const wt_fscratch_t *fs);
 
@@ -113,9 +126,6 @@ wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
                            size_t first, size_t last,
                            const wt_bucket_count_t **counts, size_t *ncounts);
 
-/** A vocabulary: the buckets a model knows, with their row and idf.
- *  Immutable once built; shared by any number of threads. */
-typedef struct wt_vocab_s wt_vocab_t;
 
 /** Build a vocabulary from sorted, unique buckets and their idf (copied).
  *  idf may be NULL (all 1). */
@@ -135,6 +145,13 @@ wt_err_t wt_vocab_vectorize(const wt_feature_conf_t *conf,
                             const wt_vocab_t *vocab, wt_fscratch_t *fs,
                             const wt_bucket_count_t *counts, size_t ncounts,
                             const wt_feature_t **feats, size_t *nfeats);
+
+/** Step 3 for counts of rows (after wt_features_hash_rows()). */
+wt_err_t wt_vocab_vectorize_rows(const wt_feature_conf_t *conf,
+                                 const wt_vocab_t *vocab, wt_fscratch_t *fs,
+                                 const wt_bucket_count_t *counts,
+                                 size_t ncounts, const wt_feature_t **feats,
+                                 size_t *nfeats);
 
 /** The bucket of an n-gram given as token strings, for tools that explain
  *  scores (slow path: hashes the strings). tokens must already be folded
