@@ -149,8 +149,15 @@ static WT_INLINE void wt_dot(const wt_model_t *m, const wt_feature_t *feats,
         for (f = 0; f < nfeats; f++) {
                 const float *w = m->weights + (size_t)feats[f].row * L;
                 const float v = feats[f].value;
-                if (f + 1 < nfeats)
-                        WT_PREFETCH(m->weights + (size_t)feats[f + 1].row * L);
+                if (f + 1 < nfeats) {
+                        /* Every cache line of the next row: with many
+                         * labels a row spans several. */
+                        const char *next = (const char *)(
+                                m->weights + (size_t)feats[f + 1].row * L);
+                        size_t b;
+                        for (b = 0; b < L * sizeof(float); b += 64)
+                                WT_PREFETCH(next + b);
+                }
                 for (l = 0; l < L; l++)
                         out[l] += v * w[l];
         }
