@@ -68,7 +68,7 @@ void *__wrap_realloc(void *p, size_t size) {
 
 typedef struct bench_corpus {
         const char *path;
-        const char *name;    /* file name without directories */
+        const char *name;    /* folder/file, e.g. reuters21578/train.jsonl */
         wt_article_t *arts;
         size_t n;
         size_t skipped;      /* records that are not articles */
@@ -129,6 +129,21 @@ static double bench_peak_rss_mb(void) {
         return (double)ru.ru_maxrss / 1024.0; /* Linux: kilobytes */
 }
 
+/* The last two components of path: data sets name their folder and
+ * share file names (train.jsonl). */
+static const char *bench_short_name(const char *path) {
+        const char *p = path + strlen(path), *cut = path;
+        int slashes = 0;
+        while (p > path) {
+                p--;
+                if (*p == '/' && ++slashes == 2) {
+                        cut = p + 1;
+                        break;
+                }
+        }
+        return cut;
+}
+
 static int bench_load_corpus(const char *path, const wt_model_t *model,
                              bench_corpus_t *c) {
         wt_reader_t r;
@@ -139,7 +154,7 @@ static int bench_load_corpus(const char *path, const wt_model_t *model,
 
         memset(c, 0, sizeof(*c));
         c->path = path;
-        c->name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        c->name = bench_short_name(path);
         if (wt_reader_open(&r, path, errstr, sizeof(errstr))) {
                 fprintf(stderr, "wiretag-bench: %s\n", errstr);
                 return -1;
@@ -561,7 +576,7 @@ int main(int argc, char **argv) {
                              "ns_per_article,ns_per_token,p50_us,p99_us,"
                              "spread_pct,peak_rss_mb,allocs_per_article,"
                              "speedup,tags\n");
-        printf("%-16s %-20s %7s %5s %11s %8s %9s %8s %8s %8s %7s %8s %7s "
+        printf("%-16s %-28s %7s %5s %11s %8s %9s %8s %8s %8s %7s %8s %7s "
                "%7s\n",
                "model", "corpus", "threads", "reps", "articles/s", "MB/s",
                "ns/art", "ns/tok", "p50 us", "p99 us", "spread", "RSS MB",
@@ -606,7 +621,7 @@ int main(int argc, char **argv) {
                                 speedup = single > 0
                                                   ? r.articles_per_s / single
                                                   : 0.0;
-                                printf("%-16s %-20s %7u %5u %11.0f %8.1f "
+                                printf("%-16s %-28s %7u %5u %11.0f %8.1f "
                                        "%9.0f %8.1f %8.1f %8.1f %6.1f%% "
                                        "%8.1f %7.3f %7.2f\n",
                                        wt_model_name(model), c.name,

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Every wiretag benchmark in one run, and bench/RESULTS.md regenerated from
+# what it measured:
+#
+#   bash bench/run.sh [--quick] [--out DIR] [--skip-peers] [--skip-e2e]
+#
+#   --quick       smoke run: short repetitions, peers and end-to-end on
+#                 small inputs (minutes, not the full half hour); RESULTS.md
+#                 is written to DIR instead of bench/
+#   --out DIR     raw results and logs (default bench/out)
+#   --skip-peers  leave out bench/peers.sh (fastText, VW, scikit-learn,
+#                 liblinear)
+#   --skip-e2e    leave out bench/e2e.sh (the real-broker benchmark)
+#
+# Steps: install what the benchmarks need (bench/install-deps.sh), build
+# wiretag in build-bench (Release), train the 90-label Reuters model the
+# hot loop is also measured with, run the hot-loop benchmark
+# (wiretag-bench) over every corpus with 1..N threads, the peers, the
+# end-to-end benchmark, then bench/report.py writes RESULTS.md and the
+# plots (bench/results/*.png, with the CSVs they come from).
+#
+# Thread scaling beyond this machine's cores: bench/scaling.sh on a larger
+# machine writes bench/results/scaling-<cores>core.csv, which the report
+# includes when present.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+out=bench/out
+quick=0
+peers=1
+e2e=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --out) out=${2:?--out needs a folder}; shift ;;
+    --skip-peers) peers=0 ;;
+    --skip-e2e) e2e=0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+shared=${WT_SHARED_DATA:-$repo/../shared/data}
+if [ ! -d "$shared" ]; then
+  echo "bench/run.sh: the shared data ($shared) is missing; the benchmarks" \
+       "run on it (set WT_SHARED_DATA to its folder)" >&2
+  exit 1
+fi
+mkdir -p "$out"
+log() { echo "[$(date +%T)] bench: $*" >&2; }
+
+log "installing benchmark dependencies"
+bash bench/install-deps.sh
+
+build=build-bench
+log "building wiretag (Release) in $build"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" >/dev/null
+
+# The machine, for the report.
+{
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
+  echo "cores: $(nproc)"
+  echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB"
+  echo "kernel: $(uname -r)"
+  echo "os: $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "compiler: $(cc --version | head -n 1)"
+  echo "build: CMAKE_BUILD_TYPE=Release WT_ARCH=$(sed -n 's/^WT_ARCH:STRING=//p' "$build/CMakeCache.txt")"
+  echo "librdkafka: $(dpkg-query -W -f='${Version}' librdkafka1 2>/dev/null || echo '?')"
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+} >"$out/machine.txt"
+
+# The 90-label model: fixed C, no cross-validation, as the hot loop's
+# speed does not depend on how C was chosen (peers.sh trains and scores
+# the CV-tuned one on its own split).
+reuters_model=$out/reuters-90.wtm
+if [ ! -s "$reuters_model" ]; then
+  log "training the 90-label Reuters model ($reuters_model)"
+  "$build/wiretag" train --data "$shared/reuters21578/train.jsonl" \
+    --out "$reuters_model" --name reuters-90 --C 16 --cv 0 -q
+fi
+
+# Thread counts: 1, powers of two below the core count, the core count.
+cores=$(nproc)
+threads=1
+t=2
+while [ "$t" -lt "$cores" ]; do threads="$threads,$t"; t=$((t * 2)); done
+[ "$cores" -gt 1 ] && threads="$threads,$cores"
+
+corpora=()
+for f in reuters21578/train.jsonl bbc/train.jsonl conflict/satp/train.jsonl \
+         agnews/test.jsonl samples/pakistan-iran.json; do
+  [ -f "$shared/$f" ] && corpora+=(--data "$shared/$f")
+done
+reps=5
+seconds=1
+if [ "$quick" = 1 ]; then reps=2; seconds=0.2; fi
+log "hot loop: wiretag-bench, threads $threads, $reps repetitions"
+"$build/wiretag-bench" --model models/conflict-v1.wtm --model "$reuters_model" \
+  "${corpora[@]}" --threads "$threads" --reps "$reps" --seconds "$seconds" \
+  --csv "$out/hotloop.csv" | tee "$out/hotloop.txt"
+
+if [ "$peers" = 1 ]; then
+  log "peers: bench/peers.sh"
+  peers_args=(--out "$out" --build "$build")
+  [ "$quick" = 1 ] && peers_args+=(--quick)
+  bash bench/peers.sh "${peers_args[@]}"
+fi
+if [ "$e2e" = 1 ]; then
+  log "end to end: bench/e2e.sh"
+  if [ "$quick" = 1 ]; then
+    bash bench/e2e.sh --out "$out" --build "$build" --articles 20000
+  else
+    bash bench/e2e.sh --out "$out" --build "$build"
+  fi
+fi
+
+dest=bench
+[ "$quick" = 1 ] && dest=$out
+log "writing $dest/RESULTS.md"
+python3 bench/report.py --out "$out" --dest "$dest"
+log "done: $dest/RESULTS.md"
