@@ -65,6 +65,7 @@ void *__wrap_realloc(void *p, size_t size) {
 #define BENCH_MAX_INPUTS 16
 #define BENCH_MAX_THREADS 256
 #define BENCH_CHUNK 16
+#define BENCH_WARMUP_REPS 1
 
 typedef struct bench_corpus {
         const char *path;
@@ -323,6 +324,13 @@ static int bench_measure(const wt_model_t *model, const bench_corpus_t *c,
         }
         pthread_barrier_wait(&run.done); /* every thread is warm */
 
+        /* One untimed repetition first: page faults, caches and clock
+         * ramp-up of a new thread count stay out of the figures. */
+        for (r = 0; r < BENCH_WARMUP_REPS; r++) {
+                atomic_store(&run.cursor, 0);
+                pthread_barrier_wait(&run.start);
+                pthread_barrier_wait(&run.done);
+        }
         for (r = 0; r < reps; r++) {
                 double t0;
                 uint64_t tokens = 0, tags = 0;
