@@ -37,6 +37,7 @@
 #include "wt_article.h"
 #include "wt_log.h"
 #include "wt_model.h"
+#include "wt_record.h"
 
 #define BAD(code, ...) wt_seterr(errstr, errstr_size, code, __VA_ARGS__)
 
@@ -83,6 +84,7 @@ struct wt_worker {
         wt_job_t *head, *tail;
         int quit;
         wt_scratch_t *scratch;
+        wt_recbuf_t record;     /* the labeled record being published */
 };
 
 /* An output topic: its handle and partition count. */
@@ -387,7 +389,7 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         wt_prediction_t pred;
         char errstr[512], labels[4096];
         wt_err_t err;
-        char *out = NULL;
+        const char *out;
         size_t i, r, off = 0;
 
         atomic_store(&job->pending, 1); /* the guard */
@@ -407,14 +409,14 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                 goto done;
         }
 
-        json_object_set_new(art.root, "wiretag",
-                            wt_prediction_json(s->model, &pred));
-        out = json_dumps(art.root, JSON_COMPACT | JSON_REAL_PRECISION(6));
+        err = wt_record_build(in->payload, in->len, art.root, s->model,
+                              &pred, &w->record);
         wt_article_clear(&art);
-        if (!out) {
-                wt_dead_letter(s, job, WT_ERR_NOMEM, "cannot serialise");
+        if (err) {
+                wt_dead_letter(s, job, err, "cannot build the labeled record");
                 goto done;
         }
+        out = w->record.data;
         labels[0] = '\0';
         for (i = 0; i < pred.ntags && off < sizeof(labels); i++)
                 off += (size_t)snprintf(
@@ -433,7 +435,7 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
 
         {
                 rd_kafka_headers_t *h;
-                size_t len = strlen(out);
+                size_t len = w->record.len;
                 atomic_fetch_add(&s->classified, 1);
                 WT_OUT_HEADERS(h);
                 wt_produce(s, job, s->out, out, len, h);
@@ -452,7 +454,6 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         }
 #undef WT_OUT_HEADERS
 done:
-        free(out);
         rd_kafka_message_destroy(job->rkm);
         job->rkm = NULL;
         wt_job_release(job); /* drop the guard */
@@ -1187,6 +1188,7 @@ void wt_stream_destroy(wt_stream_t *s) {
                         job = nj;
                 }
                 wt_scratch_destroy(s->workers[w].scratch);
+                wt_recbuf_free(&s->workers[w].record);
                 pthread_mutex_destroy(&s->workers[w].lock);
                 pthread_cond_destroy(&s->workers[w].cond);
         }
