@@ -59,7 +59,7 @@ typedef struct wt_tokenizer {
         size_t invalid;           /**< invalid UTF-8 bytes scanned so far
                                    *   (complete once next() returned 0) */
         int first;                /**< no token returned yet */
-        char buf[WT_TOKEN_MAX + 4];
+        char buf[WT_TOKEN_MAX + 20]; /* + room for 16-byte stores */
 } wt_tokenizer_t;
 
 /** Start tokenizing text[0..len) with WT_TOK_* flags. */
