@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wt_jsonmem.h"
+
 
 static int wt_rec_reserve(wt_recbuf_t *b, size_t more) {
         size_t need = b->len + more + 1, cap = b->cap ? b->cap : 1024;
@@ -133,7 +135,7 @@ wt_err_t wt_record_build(const char *json, size_t len, json_t *root,
                 if (!txt)
                         return WT_ERR_NOMEM;
                 rc = wt_rec_put(out, txt, strlen(txt));
-                free(txt);
+                wt_jsonmem_free(txt); /* jansson's allocator made it */
                 return rc ? WT_ERR_NOMEM : WT_OK;
         }
 

@@ -37,6 +37,7 @@
 #include "wt_article.h"
 #include "wt_log.h"
 #include "wt_model.h"
+#include "wt_jsonmem.h"
 #include "wt_record.h"
 
 #define BAD(code, ...) wt_seterr(errstr, errstr_size, code, __VA_ARGS__)
@@ -85,6 +86,7 @@ struct wt_worker {
         int quit;
         wt_scratch_t *scratch;
         wt_recbuf_t record;     /* the labeled record being published */
+        wt_jsonmem_arena_t *json; /* the parsed article's memory */
 };
 
 /* An output topic: its handle and partition count. */
@@ -393,6 +395,7 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         size_t i, r, off = 0;
 
         atomic_store(&job->pending, 1); /* the guard */
+        wt_jsonmem_enter(w->json); /* until done: no malloc per message */
         if (!in->payload || in->len == 0) {
                 wt_dead_letter(s, job, WT_ERR_JSON, "empty message");
                 goto done;
@@ -454,6 +457,7 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         }
 #undef WT_OUT_HEADERS
 done:
+        wt_jsonmem_leave(w->json);
         rd_kafka_message_destroy(job->rkm);
         job->rkm = NULL;
         wt_job_release(job); /* drop the guard */
@@ -952,11 +956,13 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
                 s->workers[w].id = w;
                 pthread_mutex_init(&s->workers[w].lock, NULL);
                 pthread_cond_init(&s->workers[w].cond, NULL);
-                if (!(s->workers[w].scratch = wt_scratch_new())) {
+                if (!(s->workers[w].scratch = wt_scratch_new()) ||
+                    !(s->workers[w].json = wt_jsonmem_arena_new(0))) {
                         err = WT_ERR_NOMEM;
                         goto fail;
                 }
         }
+        wt_jsonmem_install();
         *streamp = s;
         return WT_OK;
 fail:
@@ -1189,6 +1195,7 @@ void wt_stream_destroy(wt_stream_t *s) {
                 }
                 wt_scratch_destroy(s->workers[w].scratch);
                 wt_recbuf_free(&s->workers[w].record);
+                wt_jsonmem_arena_destroy(s->workers[w].json);
                 pthread_mutex_destroy(&s->workers[w].lock);
                 pthread_cond_destroy(&s->workers[w].cond);
         }
