@@ -14,7 +14,9 @@
 
 #include "cli.h"
 #include "wt_article.h"
+#include "wt_jsonmem.h"
 #include "wt_reader.h"
+#include "wt_record.h"
 
 static void wt_classify_usage(FILE *fp) {
         fprintf(fp,
@@ -49,7 +51,7 @@ static void wt_report_bad(const char *path, size_t lineno, wt_err_t err,
                                 path, "line", (json_int_t)lineno);
         char *txt = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
         fprintf(stderr, "%s\n", txt ? txt : msg);
-        free(txt);
+        wt_jsonmem_free(txt); /* made by jansson, maybe in an arena */
         json_decref(rec);
 }
 
@@ -65,6 +67,8 @@ int wt_cmd_classify(int argc, char **argv) {
         unsigned long explain = 0, max_bytes = 0;
         wt_model_t *model;
         wt_scratch_t *scratch;
+        wt_jsonmem_arena_t *arena = NULL;
+        wt_recbuf_t rec = {0};
         wt_reader_t rd;
         wt_contribution_t *contrib = NULL;
         const char *text;
@@ -118,9 +122,11 @@ int wt_cmd_classify(int argc, char **argv) {
                 return WT_EXIT_FAIL;
         }
         scratch = wt_scratch_new();
+        wt_jsonmem_install();
+        arena = wt_jsonmem_arena_new(0);
         if (explain)
                 contrib = calloc(explain, sizeof(*contrib));
-        if (!scratch || (explain && !contrib)) {
+        if (!scratch || !arena || (explain && !contrib)) {
                 wt_cli_error("classify", "out of memory");
                 rc = WT_EXIT_FAIL;
                 goto done;
@@ -135,6 +141,7 @@ int wt_cmd_classify(int argc, char **argv) {
                 wt_err_t err;
                 size_t i, j;
 
+                wt_jsonmem_enter(arena);
                 err = wt_article_parse(text, len, wt_model_feature_conf(model),
                                        max_bytes, &art, errstr,
                                        sizeof(errstr));
@@ -146,7 +153,33 @@ int wt_cmd_classify(int argc, char **argv) {
                         wt_report_bad(path, wt_reader_lineno(&rd), err,
                                       errstr);
                         wt_article_clear(&art);
+                        wt_jsonmem_leave(arena);
                         failed++;
+                        continue;
+                }
+                while (len > 0 && (text[len - 1] == '\n' ||
+                                   text[len - 1] == '\r' ||
+                                   text[len - 1] == ' ' ||
+                                   text[len - 1] == '\t'))
+                        len--; /* the line's end: JSON whitespace */
+                if (!explain && !all_scores &&
+                    !memchr(text, '\n', len)) {
+                        /* The common case: splice the record (see
+                         * wt_record.h) instead of re-serialising. */
+                        err = wt_record_build(text, len, art.root, model,
+                                              &pred, &rec);
+                        wt_article_clear(&art);
+                        wt_jsonmem_leave(arena);
+                        if (err) {
+                                wt_report_bad(path, wt_reader_lineno(&rd),
+                                              err, wt_err_describe(err));
+                                failed++;
+                                continue;
+                        }
+                        rec.data[rec.len] = '\n';
+                        fwrite(rec.data, 1, rec.len + 1, stdout);
+                        rec.data[rec.len] = '\0';
+                        done++;
                         continue;
                 }
                 out = wt_prediction_json(model, &pred);
@@ -186,9 +219,10 @@ int wt_cmd_classify(int argc, char **argv) {
                 if (line) {
                         fputs(line, stdout);
                         fputc('\n', stdout);
-                        free(line);
+                        wt_jsonmem_free(line);
                 }
                 wt_article_clear(&art);
+                wt_jsonmem_leave(arena);
                 done++;
         }
         if (r < 0) {
@@ -206,6 +240,8 @@ done:
                 rc = WT_EXIT_FAIL;
         }
         free(contrib);
+        wt_recbuf_free(&rec);
+        wt_jsonmem_arena_destroy(arena);
         wt_scratch_destroy(scratch);
         wt_reader_close(&rd);
         wt_model_destroy(model);
