@@ -7,8 +7,8 @@
 #   --partitions P        partitions of every topic (default 8)
 #   --out DIR             results and logs (default bench/out)
 #   --build DIR           build directory with wiretag and wt-e2e (default build)
-#   --data DIR            shared labeled data (default ../shared/data, then
-#                         /work/shared/data)
+#   --data DIR            shared labeled data (default $WT_SHARED_DATA, else
+#                         ../shared/data beside the project)
 #   --port PORT           port of the benchmark's own broker (default 19592;
 #                         the controller takes PORT+1)
 #   --workers N           wiretag workers (default: nproc)
@@ -123,11 +123,7 @@ wait_until() {
 
 # ------------------------------------------------------------- set up --
 
-if [ -z "$data" ]; then
-  for d in "$src/../shared/data" /work/shared/data; do
-    [ -d "$d" ] && { data=$d; break; }
-  done
-fi
+[ -n "$data" ] || data=${WT_SHARED_DATA:-$src/../shared/data}
 corpus=("$data/reuters21578/train.jsonl" "$data/agnews/test.jsonl" "$data/bbc/train.jsonl")
 for f in "${corpus[@]}"; do
   [ -r "$f" ] || die "no $f (the shared data; --data DIR)"

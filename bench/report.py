@@ -110,7 +110,7 @@ def plot_threads(plotdir, hot, scaling, peers_dat):
     series = []
     # wiretag on Reuters: this machine, and the larger machine if measured.
     for label, rows in [("wiretag conflict-v1, this machine", hot),
-                        ("wiretag conflict-v1, %s" % scaling[0]
+                        ("wiretag conflict-v1, %d-core machine" % scaling[0]
                          if scaling else None, scaling[1] if scaling else [])]:
         if not label:
             continue
@@ -126,10 +126,14 @@ def plot_threads(plotdir, hot, scaling, peers_dat):
         series.append(("wiretag reuters-90, this machine", sorted(pts)))
     if peers_dat and os.path.exists(peers_dat):
         by_tool = {}
+        dataset = None
         with open(peers_dat) as f:
             for line in f:
+                if line.startswith("# dataset "):
+                    dataset = line.split()[2]
                 parts = line.split()
-                if len(parts) < 3 or line.startswith("#"):
+                if (len(parts) < 3 or line.startswith("#")
+                        or dataset != "reuters"):
                     continue
                 try:
                     by_tool.setdefault(parts[0], []).append(
@@ -137,9 +141,9 @@ def plot_threads(plotdir, hot, scaling, peers_dat):
                 except ValueError:
                     continue
         for tool, p in sorted(by_tool.items()):
-            if tool.startswith("wiretag"):
-                continue
-            series.append((f"{tool} (Reuters split)", sorted(p)))
+            if tool == "wiretag-bench":
+                continue  # the hot-loop series above
+            series.append((f"{tool} (Reuters test split)", sorted(p)))
     if not series:
         return None
     data = []
@@ -232,7 +236,8 @@ def headline(hot, peers, scaling, e2e):
             f"**{num(r90['mb_per_s']):.0f} MB/s** "
             f"({fmt_int(r90['articles_per_s'])} articles/s).")
     for p in peers:
-        if (p.get("tool") == "fasttext" and p.get("dataset") == "reuters"
+        if (p.get("tool", "").lower() == "fasttext"
+                and p.get("dataset") == "reuters"
                 and str(p.get("threads")) == "1"
                 and num(p.get("ratio_wiretag_over_tool")) > 0):
             ratio = num(p["ratio_wiretag_over_tool"])
