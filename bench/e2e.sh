@@ -136,10 +136,11 @@ out=$(realpath "$out")
 build=$(realpath -m "$build")
 wiretag=$build/wiretag
 wt_e2e=$build/bench/e2e/wt-e2e
-if [ ! -x "$wiretag" ] || [ ! -x "$wt_e2e" ]; then
-  say "building wiretag and wt-e2e in $build"
-  cmake --build "$build" --target wiretag wt-e2e >&2 ||
-    die "cannot build wiretag and wt-e2e in $build (configure it first: cmake -S . -B $build -G Ninja)"
+wt_admin=$build/tests/stream/wt_admin
+if [ ! -x "$wiretag" ] || [ ! -x "$wt_e2e" ] || [ ! -x "$wt_admin" ]; then
+  say "building wiretag, wt-e2e and wt_admin in $build"
+  cmake --build "$build" --target wiretag wt-e2e wt_admin >&2 ||
+    die "cannot build wiretag, wt-e2e and wt_admin in $build (configure it first: cmake -S . -B $build -G Ninja)"
 fi
 
 bootstrap=127.0.0.1:$port
@@ -188,12 +189,14 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 e2e() { "$wt_e2e" -b "$bootstrap" "$@"; }
-count() { e2e -t 30 count "$1"; }
+# Topic administration: the stream tests' wt_admin (tests/stream).
+admin() { "$wt_admin" -b "$bootstrap" "$@"; }
+count() { admin -t 30 count "$1"; }
 topic_visible() { count "$1" >/dev/null 2>&1; }
 # topic NAME: create NAME and wait until the broker's metadata shows it
 # (wiretag refuses to start on a topic it cannot see yet).
 topic() {
-  e2e -t 30 create "$1" "$partitions" || die "cannot create topic $1"
+  admin -t 30 create "$1" "$partitions" || die "cannot create topic $1"
   wait_until 30 "topic $1 in the metadata" topic_visible "$1" ||
     die "topic $1 does not show up in the metadata"
 }
@@ -289,7 +292,7 @@ for setting in "${copy_settings[@]}"; do
     best_copy_rate=$r best_copy_name=$name
   fi
   # The copy is not needed again; give its disk back.
-  e2e -t 30 delete "$copy" >/dev/null 2>&1 || true
+  admin -t 30 delete "$copy" >/dev/null 2>&1 || true
 done
 
 # ------------------------------------------------------------ wiretag --

@@ -1,14 +1,11 @@
 /*
  * wiretag bench - wt_e2e.c: the Kafka clients of the end-to-end benchmark
- * (bench/e2e.sh), with librdkafka: make topics, load a large corpus fast,
+ * (bench/e2e.sh), with librdkafka: load a large corpus fast,
  * feed articles at a fixed rate, watch a consumer group's lag, and measure
  * the end-to-end latency of what wiretag publishes.
  *
  *   wt-e2e [-t SECONDS] -b BOOTSTRAP [-X key=value ...] COMMAND ...
  *
- *   create TOPIC PARTITIONS   create TOPIC (replication 1); idempotent
- *   delete TOPIC              delete TOPIC; a missing topic is success
- *   count TOPIC               messages now in TOPIC (sum of high - low)
  *   load TOPIC N FILE...      produce N articles: the JSON Lines of the
  *                             FILEs, shuffled once (fixed seed) so the
  *                             sources mix, repeated with distinct ids
@@ -82,9 +79,6 @@ static void usage(void) {
         fprintf(stderr,
                 "usage: wt-e2e [-t SECONDS] -b BOOTSTRAP [-X key=value ...] "
                 "COMMAND ...\n"
-                "  create TOPIC PARTITIONS\n"
-                "  delete TOPIC\n"
-                "  count TOPIC\n"
                 "  load TOPIC N FILE...\n"
                 "  rate TOPIC RATE SECONDS FILE...\n"
                 "  lag GROUP TOPIC INTERVAL_MS EXPECTED [OUTPUT_TOPIC]\n"
@@ -189,137 +183,6 @@ static int end_offsets(rd_kafka_t *rk, const char *topic, const int32_t *ids,
                         *count += hi - lo;
         }
         return 0;
-}
-
-/* ------------------------------------------------------------ create -- */
-
-static int cmd_create(const char *bootstrap, const char *topic,
-                      const char *parts) {
-        char errstr[512], *end;
-        long n = strtol(parts, &end, 10);
-        rd_kafka_t *rk;
-        rd_kafka_NewTopic_t *nt;
-        rd_kafka_AdminOptions_t *o;
-        rd_kafka_queue_t *q;
-        rd_kafka_event_t *ev;
-        int rc = 1;
-
-        if (*end || n < 1 || n > 100000) {
-                fprintf(stderr, "wt-e2e: bad partition count \"%s\"\n", parts);
-                return 2;
-        }
-        if (!(rk = client(RD_KAFKA_PRODUCER, bootstrap, NULL, NULL, NULL)))
-                return 1;
-        nt = rd_kafka_NewTopic_new(topic, (int)n, 1, errstr, sizeof(errstr));
-        if (!nt) {
-                fprintf(stderr, "wt-e2e: topic %s: %s\n", topic, errstr);
-                rd_kafka_destroy(rk);
-                return 1;
-        }
-        q = rd_kafka_queue_new(rk);
-        o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-        rd_kafka_AdminOptions_set_request_timeout(o, timeout_s * 1000, errstr,
-                                                  sizeof(errstr));
-        rd_kafka_AdminOptions_set_operation_timeout(o, timeout_s * 1000,
-                                                    errstr, sizeof(errstr));
-        rd_kafka_CreateTopics(rk, &nt, 1, o, q);
-        rd_kafka_AdminOptions_destroy(o);
-        rd_kafka_NewTopic_destroy(nt);
-        ev = rd_kafka_queue_poll(q, timeout_s * 1000 + 2000);
-        if (!ev) {
-                fprintf(stderr, "wt-e2e: create %s: no answer in %d s\n",
-                        topic, timeout_s);
-        } else if (rd_kafka_event_error(ev)) {
-                fprintf(stderr, "wt-e2e: create %s: %s\n", topic,
-                        rd_kafka_event_error_string(ev));
-        } else {
-                size_t cnt;
-                const rd_kafka_topic_result_t **tr =
-                        rd_kafka_CreateTopics_result_topics(
-                                rd_kafka_event_CreateTopics_result(ev), &cnt);
-                rd_kafka_resp_err_t err =
-                        cnt == 1 ? rd_kafka_topic_result_error(tr[0])
-                                 : RD_KAFKA_RESP_ERR__FAIL;
-                if (!err || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-                        rc = 0;
-                else
-                        fprintf(stderr, "wt-e2e: create %s: %s\n", topic,
-                                rd_kafka_err2str(err));
-        }
-        if (ev)
-                rd_kafka_event_destroy(ev);
-        rd_kafka_queue_destroy(q);
-        rd_kafka_destroy(rk);
-        return rc;
-}
-
-static int cmd_delete(const char *bootstrap, const char *topic) {
-        char errstr[512];
-        rd_kafka_t *rk;
-        rd_kafka_DeleteTopic_t *dt;
-        rd_kafka_AdminOptions_t *o;
-        rd_kafka_queue_t *q;
-        rd_kafka_event_t *ev;
-        int rc = 1;
-
-        if (!(rk = client(RD_KAFKA_PRODUCER, bootstrap, NULL, NULL, NULL)))
-                return 1;
-        dt = rd_kafka_DeleteTopic_new(topic);
-        q = rd_kafka_queue_new(rk);
-        o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
-        rd_kafka_AdminOptions_set_request_timeout(o, timeout_s * 1000, errstr,
-                                                  sizeof(errstr));
-        rd_kafka_AdminOptions_set_operation_timeout(o, timeout_s * 1000,
-                                                    errstr, sizeof(errstr));
-        rd_kafka_DeleteTopics(rk, &dt, 1, o, q);
-        rd_kafka_AdminOptions_destroy(o);
-        rd_kafka_DeleteTopic_destroy(dt);
-        ev = rd_kafka_queue_poll(q, timeout_s * 1000 + 2000);
-        if (!ev) {
-                fprintf(stderr, "wt-e2e: delete %s: no answer in %d s\n",
-                        topic, timeout_s);
-        } else if (rd_kafka_event_error(ev)) {
-                fprintf(stderr, "wt-e2e: delete %s: %s\n", topic,
-                        rd_kafka_event_error_string(ev));
-        } else {
-                size_t cnt;
-                const rd_kafka_topic_result_t **tr =
-                        rd_kafka_DeleteTopics_result_topics(
-                                rd_kafka_event_DeleteTopics_result(ev), &cnt);
-                rd_kafka_resp_err_t err =
-                        cnt == 1 ? rd_kafka_topic_result_error(tr[0])
-                                 : RD_KAFKA_RESP_ERR__FAIL;
-                if (!err || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-                        rc = 0;
-                else
-                        fprintf(stderr, "wt-e2e: delete %s: %s\n", topic,
-                                rd_kafka_err2str(err));
-        }
-        if (ev)
-                rd_kafka_event_destroy(ev);
-        rd_kafka_queue_destroy(q);
-        rd_kafka_destroy(rk);
-        return rc;
-}
-
-/* ------------------------------------------------------------- count -- */
-
-static int cmd_count(const char *bootstrap, const char *topic) {
-        rd_kafka_t *rk;
-        int32_t *ids = NULL;
-        int64_t high, count;
-        int n, rc = 1;
-
-        if (!(rk = client(RD_KAFKA_PRODUCER, bootstrap, NULL, NULL, NULL)))
-                return 1;
-        n = partitions_of(rk, topic, &ids);
-        if (n > 0 && !end_offsets(rk, topic, ids, n, &high, &count)) {
-                printf("%" PRId64 "\n", count);
-                rc = 0;
-        }
-        free(ids);
-        rd_kafka_destroy(rk);
-        return rc;
 }
 
 /* ------------------------------------------------------ the articles -- */
@@ -1005,18 +868,12 @@ int main(int argc, char **argv) {
 
         cmd = argv[i++];
         rest = argc - i;
-        if (!strcmp(cmd, "create") && rest == 2)
-                return cmd_create(bootstrap, argv[i], argv[i + 1]);
-        if (!strcmp(cmd, "count") && rest == 1)
-                return cmd_count(bootstrap, argv[i]);
         if (!strcmp(cmd, "load") && rest >= 3)
                 return cmd_load(bootstrap, argv[i], argv[i + 1], rest - 2,
                                 argv + i + 2);
         if (!strcmp(cmd, "rate") && rest >= 4)
                 return cmd_rate(bootstrap, argv[i], argv[i + 1], argv[i + 2],
                                 rest - 3, argv + i + 3);
-        if (!strcmp(cmd, "delete") && rest == 1)
-                return cmd_delete(bootstrap, argv[i]);
         if (!strcmp(cmd, "lag") && (rest == 4 || rest == 5))
                 return cmd_lag(bootstrap, argv[i], argv[i + 1], argv[i + 2],
                                argv[i + 3], rest == 5 ? argv[i + 4] : NULL);
