@@ -714,14 +714,22 @@ static wt_err_t wt_load_line(wt_config_t *cfg, const char *path,
 wt_err_t wt_config_load(wt_config_t *cfg, const char *path, char *errstr,
                         size_t errstr_size) {
         FILE *fp;
-        char *buf = NULL, *logical = NULL;
-        size_t cap = 0, llen = 0, lineno = 0, first = 0;
-        ssize_t n;
-        wt_err_t err = WT_OK;
+        wt_err_t err;
 
         if (!(fp = fopen(path, "r")))
                 return wt_seterr(errstr, errstr_size, WT_ERR_IO, "%s: %s",
                                  path, strerror(errno));
+        err = wt_config_load_fp(cfg, fp, path, errstr, errstr_size);
+        fclose(fp);
+        return err;
+}
+
+wt_err_t wt_config_load_fp(wt_config_t *cfg, FILE *fp, const char *path,
+                           char *errstr, size_t errstr_size) {
+        char *buf = NULL, *logical = NULL;
+        size_t cap = 0, llen = 0, lineno = 0, first = 0;
+        ssize_t n;
+        wt_err_t err = WT_OK;
 
         while ((n = getline(&buf, &cap, fp)) >= 0) {
                 const char *s = buf;
@@ -781,7 +789,6 @@ wt_err_t wt_config_load(wt_config_t *cfg, const char *path, char *errstr,
 done:
         free(logical);
         free(buf);
-        fclose(fp);
         return err;
 }
 

@@ -75,6 +75,10 @@ wt_err_t wt_config_set(wt_config_t *cfg, const char *key, const char *value,
 wt_err_t wt_config_load(wt_config_t *cfg, const char *path, char *errstr,
                         size_t errstr_size);
 
+/** The same from an open stream; path only names it in errors. */
+wt_err_t wt_config_load_fp(wt_config_t *cfg, FILE *fp, const char *path,
+                           char *errstr, size_t errstr_size);
+
 /** Check required keys and combinations once everything is set. */
 wt_err_t wt_config_finalize(wt_config_t *cfg, char *errstr,
                             size_t errstr_size);
