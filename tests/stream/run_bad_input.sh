@@ -2,8 +2,9 @@
 # Bad input among good articles: every bad message lands in the dead-letter
 # topic exactly once, with its original bytes and key, the input headers,
 # wiretag-error (json, not_object, field_missing, field_type, utf8,
-# too_large) and the source topic/partition/offset; every good article is
-# labeled; the process keeps running and stops cleanly.
+# too_large) and the source topic/partition/offset; every good article,
+# unusual ones included, is labeled; the process keeps running and stops
+# cleanly. The cases and where each lands: README, "Bad input".
 #
 #   run_bad_input.sh WIRETAG SOURCE_DIR SHARED_DATA_DIR WT_ADMIN
 source "$(dirname "$0")/lib.sh"
@@ -22,9 +23,14 @@ topic unl 1
 
 gen "$N" "$WORK/data" || abort "cannot generate the input"
 python3 "$HERE/stream_check.py" badgen "$WORK" || abort "cannot generate the bad messages"
+# Unusual but valid articles (duplicate keys, empty text, an escaped NUL,
+# nesting within the parser's limit, odd spacing) count as good ones.
+python3 "$HERE/stream_check.py" oddgen "$WORK/data" || abort "cannot generate the unusual articles"
+N=$((N + $(wc -l <"$WORK/data/odd.tsv")))
 # Good articles split in two halves, the bad messages between them, each
 # to an explicit partition (alternating), so both partitions see bad ones.
-for name in $(cat "$WORK/data/sources"); do cat "$WORK/data/src-$name.tsv"; done >"$WORK/good.tsv"
+{ for name in $(cat "$WORK/data/sources"); do cat "$WORK/data/src-$name.tsv"; done
+  cat "$WORK/data/odd.tsv"; } >"$WORK/good.tsv"
 head -n $((N / 2)) "$WORK/good.tsv" >"$WORK/data/src-first.tsv"
 tail -n +$((N / 2 + 1)) "$WORK/good.tsv" >"$WORK/data/src-second.tsv"
 kp() { timeout 60 kcat -b "$BOOTSTRAP" -P -t "$TP.in" -H src=bad-input -H "run=$RUN" -X message.max.bytes=10485760 "$@"; }

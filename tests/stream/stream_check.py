@@ -6,6 +6,8 @@
                               (key TAB compact JSON a line), DIR/input.jsonl
                               (the same values, in the same order), DIR/ids
   badgen DIR                  bad messages: DIR/bad/*.bin, DIR/bad.json
+  oddgen DIR                  unusual valid articles: DIR/odd.tsv, appended
+                              to DIR/input.jsonl
   basic ...                   the end-to-end checks of run_basic.sh
   bad ...                     the dead-letter checks of run_bad_input.sh
   cover ...                   at-least-once: every input id in the output
@@ -166,6 +168,11 @@ def cmd_badgen(a):
         ("bad-utf8", b'{"id":"bad-utf8","text":"caf\xc3 \xff\xfe invalid bytes"}', "utf8"),
         ("bad-surrogate", b'{"id":"bad-surrogate","text":"cesu \xed\xa0\x80 bytes"}', "utf8"),
         ("bad-multiline", b'this is\nnot JSON\neither\n', "json"),
+        ("bad-whitespace", b" \n\t \r\n", "json"),
+        ("bad-rawnul", b'{"id":"bad-rawnul","text":"a raw \x00 NUL byte"}', "json"),
+        ("bad-nul-after", b'{"id":"bad-nul-after","text":"then a NUL"}\x00', "json"),
+        ("bad-deep", b'{"id":"bad-deep","text":"nested too deep","x":'
+         + b"[" * 5000 + b"]" * 5000 + b"}", "json"),
         ("bad-toolarge", json.dumps({"id": "bad-toolarge", "title": "Big",
                                      "text": big_text}).encode(), "too_large"),
     ]
@@ -183,6 +190,31 @@ def cmd_badgen(a):
     with open(os.path.join(a.dir, "bad.json"), "w") as f:
         json.dump(man, f, indent=1)
     print("%d bad messages, the largest %d bytes" % (len(man), max(m["size"] for m in man)))
+
+
+# ---------------------------------------------------------------- oddgen --
+
+def cmd_oddgen(a):
+    """Unusual but valid articles, which must be labeled like any other:
+    DIR/odd.tsv (key TAB payload, as the producer sends them) and the same
+    records appended to DIR/input.jsonl."""
+    deep = "[" * 500 + "]" * 500
+    odd = [
+        ("odd-dupkey", '{"id":"odd-dupkey","text":"first text","text":"Troops shelled the border town."}'),
+        ("odd-emptytext", '{"id":"odd-emptytext","title":"","text":""}'),
+        ("odd-escnul", '{"id":"odd-escnul","text":"an escaped \\u0000 NUL between words"}'),
+        ("odd-nested", '{"id":"odd-nested","text":"Envoys met for talks.","deep":%s}' % deep),
+        ("odd-spaced", '{ "id" : "odd-spaced" ,\t"text" : "Spacing kept as sent."   }'),
+        ("odd-nonstring", '{"id":"odd-nonstring","text":"x","n":-0.0,"b":true,"z":null,"o":{}}'),
+    ]
+    with open(os.path.join(a.dir, "odd.tsv"), "w", encoding="utf-8") as f:
+        for key, payload in odd:
+            json.loads(payload)
+            f.write("%s\t%s\n" % (key, payload))
+    with open(os.path.join(a.dir, "input.jsonl"), "a", encoding="utf-8") as f:
+        for key, payload in odd:
+            f.write(payload + "\n")
+    print("%d unusual but valid articles" % len(odd))
 
 
 # ---------------------------------------------------------------- common --
@@ -500,6 +532,8 @@ def main():
     g.add_argument("fixtures")
     g = sub.add_parser("badgen")
     g.add_argument("dir")
+    g = sub.add_parser("oddgen")
+    g.add_argument("dir")
     g = sub.add_parser("basic")
     g.add_argument("--inputs", required=True)
     g.add_argument("--input-dump", required=True)
@@ -526,7 +560,7 @@ def main():
     g.add_argument("--out-partitions", type=int, default=1)
     g.add_argument("--quiet", action="store_true")
     a = p.parse_args()
-    {"gen": cmd_gen, "badgen": cmd_badgen, "basic": cmd_basic, "bad": cmd_bad,
+    {"gen": cmd_gen, "badgen": cmd_badgen, "oddgen": cmd_oddgen, "basic": cmd_basic, "bad": cmd_bad,
      "cover": cmd_cover}[a.cmd](a)
 
 
