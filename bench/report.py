@@ -178,7 +178,9 @@ plot {plots}
 def plot_lag(plotdir, lag_dat):
     if not lag_dat or not os.path.exists(lag_dat):
         return None
-    shutil.copy(lag_dat, os.path.join(plotdir, "e2e-lag.dat"))
+    dest = os.path.join(plotdir, "e2e-lag.dat")
+    if os.path.abspath(lag_dat) != os.path.abspath(dest):
+        shutil.copy(lag_dat, dest)
     script = """
 set terminal pngcairo size 900,420 font 'DejaVu Sans,10' noenhanced
 set output 'e2e-lag.png'
@@ -319,7 +321,8 @@ def headline(hot, peers, scaling, e2e):
     if wt and copy and num(copy.get("articles_per_s")) > 0:
         ratio = num(wt["articles_per_s"]) / num(copy["articles_per_s"])
         out.append(
-            f"- End to end on the real broker, 1,000,000 articles: wiretag "
+            f"- End to end on the real broker, {fmt_int(wt.get('articles'))} "
+            f"articles: wiretag "
             f"run **{fmt_int(wt['articles_per_s'])} articles/s** "
             f"({num(wt['mb_per_s']):.1f} MB/s), a bare kcat copy "
             f"{fmt_int(copy['articles_per_s'])} articles/s: "
