@@ -5,7 +5,7 @@
 #   bash bench/run.sh [--quick] [--out DIR] [--skip-peers] [--skip-e2e]
 #
 #   --quick       smoke run: short repetitions, peers and end-to-end on
-#                 small inputs (minutes, not the full half hour); RESULTS.md
+#                 small inputs (a few minutes, not ten); RESULTS.md
 #                 is written to DIR instead of bench/
 #   --out DIR     raw results and logs (default bench/out)
 #   --skip-peers  leave out bench/peers.sh (fastText, VW, scikit-learn,
