@@ -15,9 +15,14 @@
 static wt_stream_t *volatile wt_running;
 static volatile sig_atomic_t wt_signals;
 
-/* First SIGINT/SIGTERM: stop cleanly. Second: exit at once. */
+/* SIGHUP: reload the model. First SIGINT/SIGTERM: stop cleanly. Second:
+ * exit at once. */
 static void wt_on_signal(int sig) {
-        (void)sig;
+        if (sig == SIGHUP) {
+                if (wt_running)
+                        wt_stream_request_reload(wt_running);
+                return;
+        }
         if (wt_signals++ > 0)
                 _exit(130);
         if (wt_running)
@@ -48,8 +53,12 @@ static void wt_run_usage(FILE *fp) {
                 "\n"
                 "SIGINT or SIGTERM stops cleanly (finish in-flight work, "
                 "commit, leave the\n"
-                "group); a second signal exits at once. Exit status: 0 "
-                "clean stop, 1 stopped\n"
+                "group); a second signal exits at once. SIGHUP loads "
+                "model.path again and\n"
+                "swaps it in between messages (a model that fails to load "
+                "is refused and\n"
+                "the current one keeps serving). Exit status: 0 clean stop, "
+                "1 stopped\n"
                 "on a fatal Kafka error, 2 usage, 3 could not start.\n");
 }
 
@@ -136,6 +145,7 @@ int wt_cmd_run(int argc, char **argv) {
         wt_running = stream;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
 
         rc = wt_stream_run(stream) == WT_OK ? WT_EXIT_OK : WT_EXIT_PARTIAL;
         wt_running = NULL;

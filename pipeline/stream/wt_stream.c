@@ -45,6 +45,7 @@
 typedef struct wt_ptrack wt_ptrack_t;
 typedef struct wt_job wt_job_t;
 typedef struct wt_worker wt_worker_t;
+typedef struct wt_binding wt_binding_t;
 
 struct wt_ptrack {
         wt_stream_t *s;
@@ -87,6 +88,7 @@ struct wt_worker {
         wt_scratch_t *scratch;
         wt_recbuf_t record;     /* the labeled record being published */
         wt_jsonmem_arena_t *json; /* the parsed article's memory */
+        _Atomic(wt_binding_t *) hazard; /* the binding in use, or NULL */
 };
 
 /* An output topic: its handle and partition count. */
@@ -97,14 +99,26 @@ typedef struct wt_otopic {
 } wt_otopic_t;
 
 typedef struct wt_oroute {
-        int label;
         wt_otopic_t *topic;
 } wt_oroute_t;
 
-struct wt_stream_s {
-        const wt_config_t *cfg;
+/* A model with what depends on it: the feature configuration articles are
+ * read with and the label of every route. Immutable once published; a
+ * reload publishes a new one and frees the old when no worker holds it. */
+struct wt_binding {
         wt_model_t *model;
         wt_feature_conf_t fconf; /* model's, with input.fields applied */
+        int *route_label;        /* per route: the label index */
+};
+
+struct wt_stream_s {
+        const wt_config_t *cfg;
+        /* The serving model. Workers read it once per message and publish
+         * what they read in their hazard slot; wt_stream_reload() swaps it
+         * and waits for the slots to let go of the old one. */
+        _Atomic(wt_binding_t *) binding;
+        atomic_int reload_requested;
+        atomic_uint_fast64_t reloads, reload_failures;
         rd_kafka_t *consumer;
         rd_kafka_t *producer;
         int cooperative;
@@ -385,8 +399,24 @@ static void wt_dead_letter(wt_stream_t *s, wt_job_t *job, wt_err_t err,
         wt_produce(s, job, s->dlq, in->payload, in->len, h);
 }
 
+/* The serving binding, published in w's hazard slot until the message is
+ * done: store the slot, then check the binding is still the serving one
+ * (a reload in between is retried), so a reloader that no longer sees it
+ * in any slot knows no worker can start using it. */
+static const wt_binding_t *wt_binding_hold(wt_stream_t *s, wt_worker_t *w) {
+        wt_binding_t *b = atomic_load(&s->binding), *now;
+        for (;;) {
+                atomic_store(&w->hazard, b);
+                now = atomic_load(&s->binding);
+                if (now == b)
+                        return b;
+                b = now;
+        }
+}
+
 static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         const rd_kafka_message_t *in = job->rkm;
+        const wt_binding_t *b;
         wt_article_t art;
         wt_prediction_t pred;
         char errstr[512], labels[4096];
@@ -395,15 +425,16 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         size_t i, r, off = 0;
 
         atomic_store(&job->pending, 1); /* the guard */
+        b = wt_binding_hold(s, w);
         wt_jsonmem_enter(w->json); /* until done: no malloc per message */
         if (!in->payload || in->len == 0) {
                 wt_dead_letter(s, job, WT_ERR_JSON, "empty message");
                 goto done;
         }
-        err = wt_article_parse(in->payload, in->len, &s->fconf,
+        err = wt_article_parse(in->payload, in->len, &b->fconf,
                                s->cfg->input_max_bytes, &art, errstr,
                                sizeof(errstr));
-        if (!err && (err = wt_classify(s->model, w->scratch, &art.segs,
+        if (!err && (err = wt_classify(b->model, w->scratch, &art.segs,
                                        &pred)))
                 snprintf(errstr, sizeof(errstr), "%s", wt_err_describe(err));
         if (err) {
@@ -412,7 +443,7 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                 goto done;
         }
 
-        err = wt_record_build(in->payload, in->len, art.root, s->model,
+        err = wt_record_build(in->payload, in->len, art.root, b->model,
                               &pred, &w->record);
         wt_article_clear(&art);
         if (err) {
@@ -425,14 +456,14 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                 off += (size_t)snprintf(
                         labels + off, sizeof(labels) - off, "%s%s",
                         i ? "," : "",
-                        wt_model_label(s->model, pred.tags[i].label));
+                        wt_model_label(b->model, pred.tags[i].label));
 
         /* Every output carries the input's headers plus ours. */
 #define WT_OUT_HEADERS(h)                                                      \
         do {                                                                   \
                 (h) = wt_input_headers(in);                                    \
                 rd_kafka_header_add((h), "wiretag-model", -1,                  \
-                                    wt_model_id(s->model), -1);                \
+                                    wt_model_id(b->model), -1);                \
                 rd_kafka_header_add((h), "wiretag-labels", -1, labels, -1);    \
         } while (0)
 
@@ -445,7 +476,7 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                 for (r = 0; r < s->nroutes; r++)
                         for (i = 0; i < pred.ntags; i++)
                                 if (pred.tags[i].label ==
-                                    (uint32_t)s->routes[r].label) {
+                                    (uint32_t)b->route_label[r]) {
                                         WT_OUT_HEADERS(h);
                                         wt_produce(s, job, s->routes[r].topic,
                                                    out, len, h);
@@ -458,6 +489,7 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
 #undef WT_OUT_HEADERS
 done:
         wt_jsonmem_leave(w->json);
+        atomic_store(&w->hazard, NULL);
         rd_kafka_message_destroy(job->rkm);
         job->rkm = NULL;
         wt_job_release(job); /* drop the guard */
@@ -844,6 +876,95 @@ static wt_err_t wt_check_topics(wt_stream_t *s, char *errstr,
         return WT_OK;
 }
 
+static void wt_binding_free(wt_binding_t *b) {
+        if (!b)
+                return;
+        wt_model_destroy(b->model);
+        free(b->route_label);
+        free(b);
+}
+
+/* Load cfg's model.path and check it serves this configuration: the text
+ * fields parse and every route names one of its labels. */
+static wt_err_t wt_binding_load(const wt_config_t *cfg, wt_binding_t **bp,
+                                char *errstr, size_t errstr_size) {
+        wt_binding_t *b = calloc(1, sizeof(*b));
+        wt_err_t err;
+        size_t i;
+
+        *bp = NULL;
+        if (!b || !(b->route_label = calloc(cfg->nroutes + 1, sizeof(int)))) {
+                free(b);
+                return wt_seterr(errstr, errstr_size, WT_ERR_NOMEM,
+                                 "out of memory");
+        }
+        if ((err = wt_model_load(cfg->model_path, &b->model, errstr,
+                                 errstr_size)))
+                goto fail;
+        b->fconf = *wt_model_feature_conf(b->model);
+        if (cfg->input_fields &&
+            (err = wt_feature_conf_set_fields(&b->fconf, cfg->input_fields,
+                                              errstr, errstr_size)))
+                goto fail;
+        for (i = 0; i < cfg->nroutes; i++) {
+                b->route_label[i] =
+                        wt_model_label_index(b->model, cfg->routes[i].label);
+                if (b->route_label[i] < 0) {
+                        err = wt_seterr(errstr, errstr_size,
+                                        WT_ERR_INVALID_ARG,
+                                        "route.%s: model %s has no label "
+                                        "\"%s\"",
+                                        cfg->routes[i].label,
+                                        wt_model_name(b->model),
+                                        cfg->routes[i].label);
+                        goto fail;
+                }
+        }
+        *bp = b;
+        return WT_OK;
+fail:
+        wt_binding_free(b);
+        return err;
+}
+
+void wt_stream_request_reload(wt_stream_t *s) {
+        atomic_store(&s->reload_requested, 1);
+}
+
+/* Load and check the model file again, then swap it in between messages.
+ * Runs on the consumer thread, never on a worker: workers keep classifying
+ * with the old model meanwhile and never wait. The old model is freed once
+ * no worker's hazard slot holds it. A model that fails to load or check
+ * is refused and the old one keeps serving. */
+static void wt_stream_reload(wt_stream_t *s) {
+        wt_binding_t *nb, *old;
+        char errstr[512];
+        unsigned w;
+
+        if (wt_binding_load(s->cfg, &nb, errstr, sizeof(errstr))) {
+                old = atomic_load(&s->binding);
+                atomic_fetch_add(&s->reload_failures, 1);
+                wt_log_error("model reload refused: %s; still serving %s "
+                             "(%s)",
+                             errstr, wt_model_name(old->model),
+                             wt_model_id(old->model));
+                return;
+        }
+        old = atomic_exchange(&s->binding, nb);
+        for (w = 0; w < s->nworkers; w++)
+                while (atomic_load(&s->workers[w].hazard) == old) {
+                        struct timespec ts = {0, 200 * 1000};
+                        nanosleep(&ts, NULL);
+                }
+        atomic_fetch_add(&s->reloads, 1);
+        wt_log_info("model reloaded: %s (%s), %zu labels, %zu features; "
+                    "was %s (%s)",
+                    wt_model_name(nb->model), wt_model_id(nb->model),
+                    wt_model_nlabels(nb->model), wt_model_nfeatures(nb->model),
+                    wt_model_name(old->model), wt_model_id(old->model));
+        wt_binding_free(old);
+}
+
 wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
                        char *errstr, size_t errstr_size) {
         wt_stream_t *s;
@@ -861,14 +982,12 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
         pthread_cond_init(&s->cond, NULL);
         wt_log_set_level(cfg->log_level);
 
-        if ((err = wt_model_load(cfg->model_path, &s->model, errstr,
-                                 errstr_size)))
-                goto fail;
-        s->fconf = *wt_model_feature_conf(s->model);
-        if (cfg->input_fields &&
-            (err = wt_feature_conf_set_fields(&s->fconf, cfg->input_fields,
-                                              errstr, errstr_size)))
-                goto fail;
+        {
+                wt_binding_t *b;
+                if ((err = wt_binding_load(cfg, &b, errstr, errstr_size)))
+                        goto fail;
+                atomic_store(&s->binding, b);
+        }
 
         /* Output topics and routes. */
         s->otopics = calloc(3 + cfg->nroutes, sizeof(*s->otopics));
@@ -877,19 +996,7 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
                 err = WT_ERR_NOMEM;
                 goto fail;
         }
-        for (i = 0; i < cfg->nroutes; i++) {
-                int label = wt_model_label_index(s->model, cfg->routes[i].label);
-                if (label < 0) {
-                        err = BAD(WT_ERR_INVALID_ARG,
-                                  "route.%s: model %s has no label \"%s\"",
-                                  cfg->routes[i].label,
-                                  wt_model_name(s->model),
-                                  cfg->routes[i].label);
-                        goto fail;
-                }
-                s->routes[s->nroutes].label = label;
-                s->nroutes++;
-        }
+        s->nroutes = cfg->nroutes;
 
         /* Producer. */
         conf = wt_config_kafka_conf(cfg, 0, errstr, errstr_size);
@@ -1016,10 +1123,14 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
         size_t i;
         int drained;
 
-        wt_log_info("model %s (%s): %zu labels, %zu features; %u worker(s)",
-                    wt_model_name(s->model), wt_model_id(s->model),
-                    wt_model_nlabels(s->model), wt_model_nfeatures(s->model),
-                    s->nworkers);
+        {
+                const wt_binding_t *b = atomic_load(&s->binding);
+                wt_log_info("model %s (%s): %zu labels, %zu features; "
+                            "%u worker(s)",
+                            wt_model_name(b->model), wt_model_id(b->model),
+                            wt_model_nlabels(b->model),
+                            wt_model_nfeatures(b->model), s->nworkers);
+        }
         for (w = 0; w < s->nworkers; w++) {
                 if (pthread_create(&s->workers[w].thread, NULL, wt_worker_main,
                                    &s->workers[w])) {
@@ -1061,6 +1172,10 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                 wt_ptrack_t *pt;
                 wt_job_t *job;
 
+                /* A reload (SIGHUP) waits for no message, not even under
+                 * backpressure. */
+                if (atomic_exchange(&s->reload_requested, 0))
+                        wt_stream_reload(s);
                 /* Backpressure: admit nothing past the in-flight bounds. */
                 if (atomic_load(&s->inflight) >= cfg->queue_max_messages ||
                     atomic_load(&s->inflight_bytes) >= cfg->queue_max_bytes) {
@@ -1210,7 +1325,7 @@ void wt_stream_destroy(wt_stream_t *s) {
         }
         free(s->otopics);
         free(s->routes);
-        wt_model_destroy(s->model);
+        wt_binding_free(atomic_load(&s->binding));
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->cond);
         free(s);

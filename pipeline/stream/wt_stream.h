@@ -51,6 +51,12 @@ wt_err_t wt_stream_run(wt_stream_t *stream);
 /** Ask run() to stop. Async-signal-safe. */
 void wt_stream_stop(wt_stream_t *stream);
 
+/** Ask for the model file (model.path) to be loaded again and swapped in
+ *  between messages; async-signal-safe (SIGHUP). A model that fails to
+ *  load, or lacks a routed label, is refused with a logged error and the
+ *  current one keeps serving. */
+void wt_stream_request_reload(wt_stream_t *stream);
+
 void wt_stream_get_stats(wt_stream_t *stream, wt_stream_stats_t *stats);
 
 /** Free everything. Accepts NULL. */

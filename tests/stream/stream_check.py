@@ -8,6 +8,7 @@
   badgen DIR                  bad messages: DIR/bad/*.bin, DIR/bad.json
   oddgen DIR                  unusual valid articles: DIR/odd.tsv, appended
                               to DIR/input.jsonl
+  reload ...                  the checks of run_reload.sh
   basic ...                   the end-to-end checks of run_basic.sh
   bad ...                     the dead-letter checks of run_bad_input.sh
   cover ...                   at-least-once: every input id in the output
@@ -215,6 +216,56 @@ def cmd_oddgen(a):
         for key, payload in odd:
             f.write(payload + "\n")
     print("%d unusual but valid articles" % len(odd))
+
+
+# ---------------------------------------------------------------- reload --
+
+def cmd_reload(a):
+    """Every input labeled exactly once, and every record labeled exactly
+    as `wiretag classify` labels its input with the model the record
+    names (--ref MODEL_ID=FILE, one per model)."""
+    inputs = load_inputs(a.inputs)
+    refs = {}
+    for spec_ in a.ref:
+        mid, path = spec_.split("=", 1)
+        refs[mid] = {}
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                d = json.loads(line)
+                refs[mid][d["id"]] = d["wiretag"]
+    out = load_dump(a.out)
+    ids = collections.Counter(r["key"].decode("utf-8", "replace") for r in out if r["key"] is not None)
+    missing = [i for i in inputs if ids[i] == 0]
+    dups = ["%s x%d" % (i, c) for i, c in ids.items() if c > 1]
+    check(not missing, "output: no input missing (%d of %d)" % (len(missing), len(inputs)), missing)
+    check(not dups, "output: no input twice (%d duplicated)" % len(dups), dups)
+    used = collections.Counter()
+    wrong, unknown = [], []
+    for r in out:
+        k = r["key"].decode("utf-8", "replace") if r["key"] is not None else None
+        try:
+            wt = json.loads(r["payload"].decode("utf-8"))["wiretag"]
+        except (ValueError, KeyError, AttributeError) as ex:
+            wrong.append("%s: no wiretag object (%s)" % (k, ex))
+            continue
+        mid = wt.get("model_id")
+        hdr = dict((n, v) for n, v in r["headers"])
+        if mid not in refs or k not in refs[mid]:
+            unknown.append("%s: model %s" % (k, mid))
+            continue
+        if hdr.get("wiretag-model") != mid.encode():
+            wrong.append("%s: header wiretag-model %r, body %s" % (k, hdr.get("wiretag-model"), mid))
+        used[mid] += 1
+        got = {t["label"]: t["score"] for t in wt.get("labels", [])}
+        want = {t["label"]: t["score"] for t in refs[mid][k]["labels"]}
+        if set(got) != set(want) or any(abs(got[l] - want[l]) > 1e-5 for l in got):
+            wrong.append("%s: model %s gave %s, wiretag classify with it %s" % (k, mid, got, want))
+    check(not unknown, "every record names one of the models (%d do not)" % len(unknown), unknown)
+    check(not wrong, "every record's labels are its named model's (%d differ)" % len(wrong), wrong)
+    check(len(used) == len(refs), "records from every model: %s" % dict(used))
+    print("# reload: %s" % json.dumps({"inputs": len(inputs), "records": len(out),
+                                       "missing": len(missing), "duplicated": len(dups),
+                                       "by_model": dict(used)}))
 
 
 # ---------------------------------------------------------------- common --
@@ -534,6 +585,10 @@ def main():
     g.add_argument("dir")
     g = sub.add_parser("oddgen")
     g.add_argument("dir")
+    g = sub.add_parser("reload")
+    g.add_argument("--inputs", required=True)
+    g.add_argument("--out", required=True)
+    g.add_argument("--ref", action="append", required=True, help="MODEL_ID=FILE")
     g = sub.add_parser("basic")
     g.add_argument("--inputs", required=True)
     g.add_argument("--input-dump", required=True)
@@ -560,7 +615,7 @@ def main():
     g.add_argument("--out-partitions", type=int, default=1)
     g.add_argument("--quiet", action="store_true")
     a = p.parse_args()
-    {"gen": cmd_gen, "badgen": cmd_badgen, "oddgen": cmd_oddgen, "basic": cmd_basic, "bad": cmd_bad,
+    {"gen": cmd_gen, "badgen": cmd_badgen, "oddgen": cmd_oddgen, "reload": cmd_reload, "basic": cmd_basic, "bad": cmd_bad,
      "cover": cmd_cover}[a.cmd](a)
 
 

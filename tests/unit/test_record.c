@@ -98,8 +98,8 @@ static void test_same_value_as_jansson(void **state) {
                 /* pretty-printed, trailing whitespace and newlines */
                 "{\n  \"title\": \"Talks\",\n  \"text\": \"x\"\n}\n\r\n \t",
                 /* numbers, escapes, unicode and nesting kept as they are */
-                "{\"text\":\"caf\\u00e9 \\\"q\\\" \xe2\x82\xac\",\"n\":1.50,"
-                "\"big\":-1234567890123,\"e\":1E+2,\"o\":{\"k\":[1,{}]}}",
+                ("{\"text\":\"caf\\u00e9 \\\"q\\\" \xe2\x82\xac\",\"n\":1.50,"
+                 "\"big\":-1234567890123,\"e\":1E+2,\"o\":{\"k\":[1,{}]}}"),
                 /* a \u0000 inside a string */
                 "{\"text\":\"a\\u0000b\"}",
                 /* only the configured field */
