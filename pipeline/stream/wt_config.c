@@ -34,6 +34,7 @@ typedef enum wt_ktype {
         WT_KT_TOPICS, /* comma list of Kafka topic names */
         WT_KT_UINT,   /* decimal integer in [min, max] */
         WT_KT_ENUM,   /* one of wt_log_level_names[] */
+        WT_KT_BOOL,   /* true or false */
         WT_KT_ROUTE,  /* route.<label>=<topic>: name is the prefix */
 } wt_ktype_t;
 
@@ -59,9 +60,16 @@ static const char *const wt_log_level_names[] = {"error", "warn", "info",
 
 static const wt_key_t wt_keys[] = {
         {"model.path", WT_KT_STR, 1, 0, 0, NULL, "models/model.wtm",
-         "Model file (made by `wiretag train`) to classify with; read once\n"
-         "at start-up.",
+         "Model file (made by `wiretag train`) to classify with. SIGHUP\n"
+         "loads it again and swaps it in between messages; a model that\n"
+         "fails to load is refused and the current one keeps serving.\n"
+         "Replace the file by rename, never by writing it in place.",
          WT_FIELD(model_path), 0},
+        {"model.watch", WT_KT_BOOL, 0, 0, 0, "false", NULL,
+         "true: also reload model.path when the file changes (checked\n"
+         "every second: its inode, size or modification time), as on\n"
+         "SIGHUP.",
+         WT_FIELD(model_watch), 0},
         {"input.fields", WT_KT_FIELDS, 0, 0, 0, NULL, "title,text",
          "JSON string fields of each article whose text is classified, in\n"
          "order, comma separated. Unset or empty: the fields the model was\n"
@@ -477,6 +485,15 @@ static wt_err_t wt_key_set(wt_config_t *cfg, const wt_key_t *k,
                                  "info, debug",
                                  key, value);
         }
+
+        case WT_KT_BOOL:
+                if (!strcmp(value, "true") || !strcmp(value, "false")) {
+                        *(int *)(base + k->off) = value[0] == 't';
+                        return WT_OK;
+                }
+                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
+                                 "%s: \"%s\" is not true or false", key,
+                                 value);
 
         case WT_KT_ROUTE:
                 return wt_set_route(cfg, key, key + strlen(k->name), value,
@@ -1071,6 +1088,9 @@ static void wt_doc_key(FILE *fp, const wt_key_t *k) {
                 fprintf(fp, "# Type: integer, %llu .. %llu.",
                         (unsigned long long)k->min,
                         (unsigned long long)k->max);
+                break;
+        case WT_KT_BOOL:
+                fprintf(fp, "# Type: true or false.");
                 break;
         case WT_KT_ENUM: {
                 int i;

@@ -40,6 +40,7 @@ typedef struct wt_kafka_prop {
 
 typedef struct wt_config {
         char *model_path;          /**< model.path (required) */
+        int model_watch;           /**< model.watch: reload on change */
         char *input_fields;        /**< input.fields, NULL = model's */
         char **input_topics;       /**< input.topics (required, list) */
         size_t ninput_topics;

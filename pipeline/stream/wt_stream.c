@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1114,8 +1115,40 @@ static void wt_log_stats(wt_stream_t *s, uint64_t *last_ms,
         *last_bytes = st.consumed_bytes;
 }
 
+/* What model.watch compares: a replaced file (rename) has a new inode; a
+ * rewritten one a new size or time. */
+typedef struct wt_file_id {
+        int known;
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        struct timespec mtime;
+} wt_file_id_t;
+
+/* 1 when path is not the file *id last saw (and remember it); a missing
+ * file is no change: the serving model stays until a new one appears. */
+static int wt_model_file_changed(const char *path, wt_file_id_t *id) {
+        struct stat st;
+        int changed;
+        if (stat(path, &st))
+                return 0;
+        changed = id->known &&
+                  (st.st_dev != id->dev || st.st_ino != id->ino ||
+                   st.st_size != id->size ||
+                   st.st_mtim.tv_sec != id->mtime.tv_sec ||
+                   st.st_mtim.tv_nsec != id->mtime.tv_nsec);
+        id->known = 1;
+        id->dev = st.st_dev;
+        id->ino = st.st_ino;
+        id->size = st.st_size;
+        id->mtime = st.st_mtim;
+        return changed;
+}
+
 wt_err_t wt_stream_run(wt_stream_t *s) {
         const wt_config_t *cfg = s->cfg;
+        wt_file_id_t watched = {0};
+        uint64_t watch_ms = wt_now_ms();
         rd_kafka_topic_partition_list_t *topics;
         rd_kafka_resp_err_t err;
         uint64_t last_ms = wt_now_ms(), last_consumed = 0, last_bytes = 0;
@@ -1151,6 +1184,8 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                 }
         }
 
+        if (cfg->model_watch) /* the file as loaded: the baseline */
+                (void)wt_model_file_changed(cfg->model_path, &watched);
         topics = rd_kafka_topic_partition_list_new((int)cfg->ninput_topics);
         for (i = 0; i < cfg->ninput_topics; i++)
                 rd_kafka_topic_partition_list_add(topics, cfg->input_topics[i],
@@ -1172,8 +1207,14 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                 wt_ptrack_t *pt;
                 wt_job_t *job;
 
-                /* A reload (SIGHUP) waits for no message, not even under
+                /* A reload (SIGHUP, or model.watch seeing the file
+                 * change) waits for no message, not even under
                  * backpressure. */
+                if (cfg->model_watch && wt_now_ms() - watch_ms >= 1000) {
+                        watch_ms = wt_now_ms();
+                        if (wt_model_file_changed(cfg->model_path, &watched))
+                                wt_stream_request_reload(s);
+                }
                 if (atomic_exchange(&s->reload_requested, 0))
                         wt_stream_reload(s);
                 /* Backpressure: admit nothing past the in-flight bounds. */

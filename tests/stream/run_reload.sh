@@ -2,7 +2,8 @@
 # Hot model reload under load: while articles flow, model.path is replaced
 # (atomically, by rename) with one of two models and wiretag gets SIGHUP,
 # 20 times, plus once with a corrupt file, which must be refused while the
-# current model keeps serving. Nothing is lost or duplicated, nothing
+# current model keeps serving; then, with model.watch=true, three more
+# replacements without any signal. Nothing is lost or duplicated, nothing
 # stalls, and every record is labeled exactly as `wiretag classify` labels
 # its input with the model the record names.
 #
@@ -35,11 +36,12 @@ ID_A=$("$WIRETAG" model info --json "$A" | python3 -c 'import json,sys; print(js
 ID_B=$("$WIRETAG" model info --json "$B" | python3 -c 'import json,sys; print(json.load(sys.stdin)["model_id"])')
 
 wt_args
-WT_ARGS+=(-X "model.path=$MODEL" -X route.military_action= -X route.diplomacy=
-  -X route.militancy= -X log.stats.interval.ms=1000)
+WT_ARGS+=(-X "model.path=$MODEL" -X model.watch=true -X route.military_action=
+  -X route.diplomacy= -X route.militancy= -X log.stats.interval.ms=1000)
 wt_start "$WORK/run.log" "${WT_ARGS[@]}"
-# 500 articles every 0.1 s: the feed lasts about 2 s per 10,000.
-feed_start "$TP.in" "$WORK/data" 500 0.1
+# 500 articles every 0.4 s: the feed lasts about 8 s per 10,000, past
+# both phases below.
+feed_start "$TP.in" "$WORK/data" 500 0.4
 wait_for 60 "the first outputs" count_ge "$TP.out" 1 ||
   { show_log "$WORK/run.log"; abort "no output within 60 s"; }
 
@@ -59,6 +61,15 @@ for i in $(seq 1 $((RELOADS / 2))); do
     install_model "$A"
   fi
 done
+# model.watch (checked every second): replace the file, no signal.
+reloads_before=$(grep -c 'INFO  *model reloaded: ' "$WORK/run.log" || true)
+for f in "$B" "$A" "$B"; do
+  install_model "$f"
+  sleep 1.5
+done
+reloads_watch=$(( $(grep -c 'INFO  *model reloaded: ' "$WORK/run.log" || true) - reloads_before ))
+check "model.watch: a reload for each of 3 replaced files, no signal ($reloads_watch)" \
+  [ "$reloads_watch" -ge 3 ]
 feed_wait 120 || abort "the feeder did not finish"
 wait_for 120 "$N outputs" count_ge "$TP.out" "$N" ||
   { show_log "$WORK/run.log"; abort "wiretag did not label all $N articles within 120 s"; }
@@ -70,7 +81,8 @@ check "SIGTERM: exit status 0 within 40 s (status $WT_RC after ${WT_STOP_MS} ms)
 done_reloads=$(grep -c 'INFO  *model reloaded: ' "$WORK/run.log" || true)
 refused=$(grep -c 'ERROR  *model reload refused: ' "$WORK/run.log" || true)
 # Signals that arrive while a reload is pending fold into it, so fewer
-# reloads than signals is correct; each reload installs what the file holds.
+# reloads than signals is correct; each reload installs what the file holds
+# (and model.watch may add its own).
 check "log: reloads done ($done_reloads for $RELOADS signals, at least half)" \
   [ "$done_reloads" -ge $((RELOADS / 2)) ]
 check "log: the corrupt model refused ($refused), naming the problem" \

@@ -268,6 +268,10 @@ static void test_bad_values(void **state) {
                 {"log.level", "verbose", "\"verbose\""},
                 {"log.level", "INFO", "error, warn, info, debug"},
                 {"log.level", "", "error, warn, info, debug"},
+                /* Boolean. */
+                {"model.watch", "yes", "\"yes\" is not true or false"},
+                {"model.watch", "TRUE", "is not true or false"},
+                {"model.watch", "1", "is not true or false"},
                 /* Strings and topics. */
                 {"model.path", "", "must not be empty"},
                 {"output.topic", "", "not a valid Kafka topic"},
