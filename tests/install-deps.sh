@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libjansson-dev liblinear-dev libxxhash-dev libutf8proc-dev libssl-dev
-  libcmocka-dev librdkafka-dev kcat python3
+  libcmocka-dev librdkafka-dev libmicrohttpd-dev kcat python3
 )
 
 missing=()

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "wt_config.h"
+#include "wt_http.h"
 #include "wt_log.h"
 #include "wt_stream.h"
 
@@ -66,6 +67,7 @@ int wt_cmd_run(int argc, char **argv) {
         const char *path = NULL;
         wt_config_t cfg;
         wt_stream_t *stream = NULL;
+        wt_http_t *http = NULL;
         struct sigaction sa;
         char errstr[1024], summary[2048];
         int i, rc = WT_EXIT_USAGE;
@@ -147,9 +149,21 @@ int wt_cmd_run(int argc, char **argv) {
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
 
+        if (cfg.metrics_listen) {
+                if (wt_http_start(cfg.metrics_listen, stream, &http, errstr,
+                                  sizeof(errstr))) {
+                        wt_log_error("cannot start: %s", errstr);
+                        wt_running = NULL;
+                        goto done;
+                }
+                wt_log_info("metrics on http://%s/metrics, health on "
+                            "/healthz",
+                            cfg.metrics_listen);
+        }
         rc = wt_stream_run(stream) == WT_OK ? WT_EXIT_OK : WT_EXIT_PARTIAL;
         wt_running = NULL;
 done:
+        wt_http_stop(http);
         wt_stream_destroy(stream);
         wt_config_clear(&cfg);
         return rc;

@@ -133,6 +133,13 @@ static const wt_key_t wt_keys[] = {
         {"log.level", WT_KT_ENUM, 0, 0, 0, "info", NULL,
          "Least severe log lines written to stderr.",
          WT_FIELD(log_level), 0},
+        {"metrics.listen", WT_KT_STR, 0, 0, 0, NULL, "127.0.0.1:9464",
+         "Serve GET /metrics (Prometheus text format: messages consumed,\n"
+         "classified, dead-lettered by error code, produced, committed, in\n"
+         "flight, tags per label, classification time, rebalances, model\n"
+         "and reloads) and GET /healthz (200 while serving, else 503) on\n"
+         "this IPv4 HOST:PORT. Unset: no HTTP server.",
+         WT_FIELD(metrics_listen), 0},
 };
 
 #define WT_KEYS_CNT (sizeof(wt_keys) / sizeof(wt_keys[0]))
@@ -542,6 +549,7 @@ void wt_config_clear(wt_config_t *cfg) {
         size_t i;
         free(cfg->model_path);
         free(cfg->input_fields);
+        free(cfg->metrics_listen);
         wt_strv_free(cfg->input_topics, cfg->ninput_topics);
         free(cfg->output_topic);
         free(cfg->unlabeled_topic);

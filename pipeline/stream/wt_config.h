@@ -56,6 +56,7 @@ typedef struct wt_config {
         unsigned stats_interval_ms;    /**< log.stats.interval.ms, 0 off */
         unsigned shutdown_timeout_ms;  /**< shutdown.timeout.ms */
         wt_log_level_t log_level;  /**< log.level */
+        char *metrics_listen;      /**< metrics.listen, NULL = off */
         wt_kafka_prop_t *kafka;    /**< passthrough, in the order given */
         size_t nkafka;
 } wt_config_t;

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdarg.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +48,12 @@ typedef struct wt_ptrack wt_ptrack_t;
 typedef struct wt_job wt_job_t;
 typedef struct wt_worker wt_worker_t;
 typedef struct wt_binding wt_binding_t;
+
+/* Upper bounds (ns) of the classification-time histogram's buckets. */
+#define WT_HIST_NB 10
+static const uint64_t wt_hist_bounds[WT_HIST_NB] = {
+        10000,  25000,  50000,   100000,  250000,
+        500000, 1000000, 2500000, 10000000, 100000000};
 
 struct wt_ptrack {
         wt_stream_t *s;
@@ -90,6 +97,10 @@ struct wt_worker {
         wt_recbuf_t record;     /* the labeled record being published */
         wt_jsonmem_arena_t *json; /* the parsed article's memory */
         _Atomic(wt_binding_t *) hazard; /* the binding in use, or NULL */
+        /* Classification time per article: buckets of wt_hist_bounds,
+         * written by this worker only (relaxed), read by a scrape. */
+        atomic_uint_fast64_t hist[WT_HIST_NB + 1];
+        atomic_uint_fast64_t hist_sum_ns;
 };
 
 /* An output topic: its handle and partition count. */
@@ -110,6 +121,9 @@ struct wt_binding {
         wt_model_t *model;
         wt_feature_conf_t fconf; /* model's, with input.fields applied */
         int *route_label;        /* per route: the label index */
+        atomic_uint_fast64_t *tags; /* per label: articles tagged */
+        atomic_uint_fast64_t untagged;
+        double loaded_at;        /* Unix time of the load */
 };
 
 struct wt_stream_s {
@@ -147,6 +161,12 @@ struct wt_stream_s {
         atomic_uint_fast64_t inflight, inflight_bytes;
         atomic_uint_fast64_t consumed, consumed_bytes, classified,
                 dead_lettered, produced, produce_failed, committed;
+        /* For metrics (wt_stream_metrics). */
+        atomic_uint_fast64_t dlq_by_err[WT_ERR__CNT];
+        atomic_uint_fast64_t rebalances;
+        atomic_int subscribed;
+        _Atomic(wt_binding_t *) scrape_hazard; /* a metrics scrape's */
+        pthread_mutex_t scrape_lock;           /* one scrape at a time */
 };
 
 /* ------------------------------------------------------------ helpers */
@@ -397,6 +417,8 @@ static void wt_dead_letter(wt_stream_t *s, wt_job_t *job, wt_err_t err,
                      rd_kafka_topic_name(in->rkt), in->partition, in->offset,
                      s->dlq->name, wt_err_name(err), msg);
         atomic_fetch_add(&s->dead_lettered, 1);
+        if ((unsigned)err < WT_ERR__CNT)
+                atomic_fetch_add(&s->dlq_by_err[err], 1);
         wt_produce(s, job, s->dlq, in->payload, in->len, h);
 }
 
@@ -404,7 +426,7 @@ static void wt_dead_letter(wt_stream_t *s, wt_job_t *job, wt_err_t err,
  * done: store the slot, then check the binding is still the serving one
  * (a reload in between is retried), so a reloader that no longer sees it
  * in any slot knows no worker can start using it. */
-static const wt_binding_t *wt_binding_hold(wt_stream_t *s, wt_worker_t *w) {
+static wt_binding_t *wt_binding_hold(wt_stream_t *s, wt_worker_t *w) {
         wt_binding_t *b = atomic_load(&s->binding), *now;
         for (;;) {
                 atomic_store(&w->hazard, b);
@@ -417,7 +439,7 @@ static const wt_binding_t *wt_binding_hold(wt_stream_t *s, wt_worker_t *w) {
 
 static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         const rd_kafka_message_t *in = job->rkm;
-        const wt_binding_t *b;
+        wt_binding_t *b;
         wt_article_t art;
         wt_prediction_t pred;
         char errstr[512], labels[4096];
@@ -435,9 +457,25 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         err = wt_article_parse(in->payload, in->len, &b->fconf,
                                s->cfg->input_max_bytes, &art, errstr,
                                sizeof(errstr));
-        if (!err && (err = wt_classify(b->model, w->scratch, &art.segs,
-                                       &pred)))
-                snprintf(errstr, sizeof(errstr), "%s", wt_err_describe(err));
+        if (!err) {
+                struct timespec t0, t1;
+                uint64_t ns;
+                unsigned k = 0;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                err = wt_classify(b->model, w->scratch, &art.segs, &pred);
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+                     (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+                while (k < WT_HIST_NB && ns > wt_hist_bounds[k])
+                        k++;
+                atomic_fetch_add_explicit(&w->hist[k], 1,
+                                          memory_order_relaxed);
+                atomic_fetch_add_explicit(&w->hist_sum_ns, ns,
+                                          memory_order_relaxed);
+                if (err)
+                        snprintf(errstr, sizeof(errstr), "%s",
+                                 wt_err_describe(err));
+        }
         if (err) {
                 wt_article_clear(&art);
                 wt_dead_letter(s, job, err, errstr);
@@ -468,6 +506,12 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                 rd_kafka_header_add((h), "wiretag-labels", -1, labels, -1);    \
         } while (0)
 
+        for (i = 0; i < pred.ntags; i++)
+                atomic_fetch_add_explicit(&b->tags[pred.tags[i].label], 1,
+                                          memory_order_relaxed);
+        if (!pred.ntags)
+                atomic_fetch_add_explicit(&b->untagged, 1,
+                                          memory_order_relaxed);
         {
                 rd_kafka_headers_t *h;
                 size_t len = w->record.len;
@@ -686,6 +730,7 @@ static void wt_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         s->cooperative =
                 !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
         wt_describe_parts(parts, desc, sizeof(desc));
+        atomic_fetch_add(&s->rebalances, 1);
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 pthread_mutex_lock(&s->lock);
                 for (i = 0; i < parts->cnt; i++) {
@@ -882,6 +927,7 @@ static void wt_binding_free(wt_binding_t *b) {
                 return;
         wt_model_destroy(b->model);
         free(b->route_label);
+        free((void *)b->tags);
         free(b);
 }
 
@@ -902,6 +948,17 @@ static wt_err_t wt_binding_load(const wt_config_t *cfg, wt_binding_t **bp,
         if ((err = wt_model_load(cfg->model_path, &b->model, errstr,
                                  errstr_size)))
                 goto fail;
+        if (!(b->tags = calloc(wt_model_nlabels(b->model) + 1,
+                               sizeof(*b->tags)))) {
+                err = wt_seterr(errstr, errstr_size, WT_ERR_NOMEM,
+                                "out of memory");
+                goto fail;
+        }
+        {
+                struct timespec now;
+                clock_gettime(CLOCK_REALTIME, &now);
+                b->loaded_at = (double)now.tv_sec + now.tv_nsec * 1e-9;
+        }
         b->fconf = *wt_model_feature_conf(b->model);
         if (cfg->input_fields &&
             (err = wt_feature_conf_set_fields(&b->fconf, cfg->input_fields,
@@ -952,8 +1009,10 @@ static void wt_stream_reload(wt_stream_t *s) {
                 return;
         }
         old = atomic_exchange(&s->binding, nb);
-        for (w = 0; w < s->nworkers; w++)
-                while (atomic_load(&s->workers[w].hazard) == old) {
+        for (w = 0; w <= s->nworkers; w++)
+                while (atomic_load(w < s->nworkers ? &s->workers[w].hazard
+                                                   : &s->scrape_hazard) ==
+                       old) {
                         struct timespec ts = {0, 200 * 1000};
                         nanosleep(&ts, NULL);
                 }
@@ -981,6 +1040,7 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
         s->cfg = cfg;
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->cond, NULL);
+        pthread_mutex_init(&s->scrape_lock, NULL);
         wt_log_set_level(cfg->log_level);
 
         {
@@ -1198,6 +1258,8 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
         }
         rd_kafka_topic_partition_list_destroy(topics);
         if (!atomic_load(&s->stop))
+                atomic_store(&s->subscribed, 1);
+        if (!atomic_load(&s->stop))
                 wt_log_info("subscribed to %zu input topic(s), first %s; "
                             "waiting for an assignment",
                             cfg->ninput_topics, cfg->input_topics[0]);
@@ -1300,6 +1362,213 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
         wt_log_stats(s, &last_ms, &last_consumed, &last_bytes);
         wt_log_info("stopped%s", atomic_load(&s->fatal) ? " on error" : "");
         return atomic_load(&s->fatal) ? WT_ERR_IO : WT_OK;
+}
+
+/* ------------------------------------------------------------ metrics */
+
+typedef struct wt_text {
+        char *buf;
+        size_t len, cap;
+        int oom;
+} wt_text_t;
+
+__attribute__((format(printf, 2, 3)))
+static void wt_text_add(wt_text_t *t, const char *fmt, ...) {
+        va_list ap;
+        int n;
+        if (t->oom)
+                return;
+        for (;;) {
+                va_start(ap, fmt);
+                n = vsnprintf(t->buf ? t->buf + t->len : NULL,
+                              t->buf ? t->cap - t->len : 0, fmt, ap);
+                va_end(ap);
+                if (n < 0) {
+                        t->oom = 1;
+                        return;
+                }
+                if (t->buf && t->len + (size_t)n < t->cap) {
+                        t->len += (size_t)n;
+                        return;
+                }
+                {
+                        size_t cap = t->cap ? t->cap * 2 : 8192;
+                        char *p;
+                        while (cap < t->len + (size_t)n + 1)
+                                cap *= 2;
+                        if (!(p = realloc(t->buf, cap))) {
+                                t->oom = 1;
+                                return;
+                        }
+                        t->buf = p;
+                        t->cap = cap;
+                }
+        }
+}
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static const char *wt_prom_label(const char *v, char *out, size_t size) {
+        size_t o = 0;
+        for (; *v && o + 3 < size; v++) {
+                if (*v == '\\' || *v == '"' || *v == '\n') {
+                        out[o++] = '\\';
+                        out[o++] = *v == '\n' ? 'n' : *v;
+                } else {
+                        out[o++] = *v;
+                }
+        }
+        out[o] = '\0';
+        return out;
+}
+
+#define WT_COUNTER(t, name, help, v)                                           \
+        wt_text_add(t, "# HELP " name " " help "\n# TYPE " name               \
+                       " counter\n" name " %" PRIu64 "\n",                    \
+                    (uint64_t)(v))
+#define WT_GAUGE(t, name, help, fmt, v)                                        \
+        wt_text_add(t, "# HELP " name " " help "\n# TYPE " name               \
+                       " gauge\n" name " " fmt "\n",                          \
+                    v)
+
+char *wt_stream_metrics(wt_stream_t *s, size_t *lenp) {
+        wt_text_t t = {0};
+        wt_binding_t *b;
+        uint64_t hist[WT_HIST_NB + 1] = {0}, sum_ns = 0, cum = 0;
+        char name[256], id[64], lab[256];
+        unsigned w, k;
+        size_t l;
+
+        pthread_mutex_lock(&s->scrape_lock);
+        /* Hold the serving binding as a worker does (see
+         * wt_binding_hold): a reload waits for this slot too. */
+        b = atomic_load(&s->binding);
+        for (;;) {
+                wt_binding_t *now;
+                atomic_store(&s->scrape_hazard, b);
+                now = atomic_load(&s->binding);
+                if (now == b)
+                        break;
+                b = now;
+        }
+
+        WT_COUNTER(&t, "wiretag_messages_consumed_total",
+                   "Input messages taken in.", atomic_load(&s->consumed));
+        WT_COUNTER(&t, "wiretag_consumed_bytes_total",
+                   "Bytes of input messages taken in.",
+                   atomic_load(&s->consumed_bytes));
+        WT_COUNTER(&t, "wiretag_messages_classified_total",
+                   "Articles classified and published to output.topic.",
+                   atomic_load(&s->classified));
+        wt_text_add(&t, "# HELP wiretag_dead_letters_total Input messages "
+                        "published to dlq.topic, by error code.\n"
+                        "# TYPE wiretag_dead_letters_total counter\n");
+        for (k = 0; k < WT_ERR__CNT; k++) {
+                uint64_t v = atomic_load(&s->dlq_by_err[k]);
+                if (v || k == WT_ERR_JSON)
+                        wt_text_add(&t,
+                                    "wiretag_dead_letters_total{error=\"%s\"}"
+                                    " %" PRIu64 "\n",
+                                    wt_err_name((wt_err_t)k), v);
+        }
+        WT_COUNTER(&t, "wiretag_records_produced_total",
+                   "Output records (labeled, per-label, unlabeled, dead "
+                   "letters) the broker acknowledged.",
+                   atomic_load(&s->produced));
+        WT_COUNTER(&t, "wiretag_produce_failures_total",
+                   "Output records the broker refused.",
+                   atomic_load(&s->produce_failed));
+        WT_COUNTER(&t, "wiretag_messages_committed_total",
+                   "Input messages whose offset is stored for commit.",
+                   atomic_load(&s->committed));
+        WT_GAUGE(&t, "wiretag_in_flight_messages",
+                 "Input messages taken in and not yet committed.",
+                 "%" PRIu64, (uint64_t)atomic_load(&s->inflight));
+        WT_GAUGE(&t, "wiretag_in_flight_bytes",
+                 "Bytes of the input messages in flight.", "%" PRIu64,
+                 (uint64_t)atomic_load(&s->inflight_bytes));
+        WT_COUNTER(&t, "wiretag_rebalances_total",
+                   "Consumer group rebalances (assignments and revocations).",
+                   atomic_load(&s->rebalances));
+        WT_COUNTER(&t, "wiretag_model_reloads_total",
+                   "Models loaded again and swapped in (SIGHUP, model.watch).",
+                   atomic_load(&s->reloads));
+        WT_COUNTER(&t, "wiretag_model_reload_failures_total",
+                   "Model reloads refused; the previous model kept serving.",
+                   atomic_load(&s->reload_failures));
+
+        wt_prom_label(wt_model_name(b->model), name, sizeof(name));
+        wt_prom_label(wt_model_id(b->model), id, sizeof(id));
+        wt_text_add(&t, "# HELP wiretag_model_info The model serving now.\n"
+                        "# TYPE wiretag_model_info gauge\n"
+                        "wiretag_model_info{model=\"%s\",model_id=\"%s\"} 1\n",
+                    name, id);
+        WT_GAUGE(&t, "wiretag_model_loaded_timestamp_seconds",
+                 "When the serving model was loaded (Unix time).", "%.3f",
+                 b->loaded_at);
+        wt_text_add(&t, "# HELP wiretag_tags_total Articles tagged with a "
+                        "label by the serving model (since it was loaded).\n"
+                        "# TYPE wiretag_tags_total counter\n");
+        for (l = 0; l < wt_model_nlabels(b->model); l++)
+                wt_text_add(&t,
+                            "wiretag_tags_total{model_id=\"%s\",label=\"%s\"}"
+                            " %" PRIu64 "\n",
+                            id,
+                            wt_prom_label(wt_model_label(b->model, l), lab,
+                                          sizeof(lab)),
+                            (uint64_t)atomic_load(&b->tags[l]));
+        wt_text_add(&t,
+                    "wiretag_tags_total{model_id=\"%s\",label=\"\"} %" PRIu64
+                    "\n",
+                    id, (uint64_t)atomic_load(&b->untagged));
+        atomic_store(&s->scrape_hazard, NULL);
+
+        for (w = 0; w < s->nworkers; w++) {
+                for (k = 0; k <= WT_HIST_NB; k++)
+                        hist[k] += atomic_load_explicit(
+                                &s->workers[w].hist[k], memory_order_relaxed);
+                sum_ns += atomic_load_explicit(&s->workers[w].hist_sum_ns,
+                                               memory_order_relaxed);
+        }
+        wt_text_add(&t, "# HELP wiretag_classify_seconds Time to classify one "
+                        "article (tokenize, hash, score).\n"
+                        "# TYPE wiretag_classify_seconds histogram\n");
+        for (k = 0; k < WT_HIST_NB; k++) {
+                cum += hist[k];
+                wt_text_add(&t,
+                            "wiretag_classify_seconds_bucket{le=\"%g\"} %" PRIu64
+                            "\n",
+                            (double)wt_hist_bounds[k] / 1e9, cum);
+        }
+        cum += hist[WT_HIST_NB];
+        wt_text_add(&t,
+                    "wiretag_classify_seconds_bucket{le=\"+Inf\"} %" PRIu64
+                    "\nwiretag_classify_seconds_sum %.9f\n"
+                    "wiretag_classify_seconds_count %" PRIu64 "\n",
+                    cum, (double)sum_ns / 1e9, cum);
+        pthread_mutex_unlock(&s->scrape_lock);
+        if (t.oom) {
+                free(t.buf);
+                return NULL;
+        }
+        *lenp = t.len;
+        return t.buf;
+}
+
+int wt_stream_healthy(wt_stream_t *s, const char **why) {
+        if (atomic_load(&s->fatal)) {
+                *why = "stopped on a fatal error";
+                return 0;
+        }
+        if (atomic_load(&s->stop)) {
+                *why = "stopping";
+                return 0;
+        }
+        if (!atomic_load(&s->subscribed)) {
+                *why = "not subscribed yet";
+                return 0;
+        }
+        *why = "ok";
+        return 1;
 }
 
 void wt_stream_destroy(wt_stream_t *s) {

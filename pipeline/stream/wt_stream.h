@@ -57,6 +57,16 @@ void wt_stream_stop(wt_stream_t *stream);
  *  current one keeps serving. */
 void wt_stream_request_reload(wt_stream_t *stream);
 
+/** The stream's metrics in Prometheus text format (version 0.0.4), in a
+ *  malloc'd buffer the caller frees; NULL when out of memory. Safe from
+ *  any thread while the stream exists. */
+char *wt_stream_metrics(wt_stream_t *stream, size_t *len);
+
+/** 1 when the stream serves: a model is loaded, the consumer is
+ *  subscribed (assigned or waiting for an assignment), and it is neither
+ *  stopping nor stopped on a fatal error; else 0, with *why saying. */
+int wt_stream_healthy(wt_stream_t *stream, const char **why);
+
 void wt_stream_get_stats(wt_stream_t *stream, wt_stream_stats_t *stats);
 
 /** Free everything. Accepts NULL. */
