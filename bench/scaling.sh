@@ -73,23 +73,25 @@ run() {
     --csv "$out/scaling-${cores}core.csv"
 }
 
-case "$mode" in
-local)
+# The Release build and the 90-label model, as bench/run.sh makes them.
+m90=bench/out/reuters-90.wtm
+prepare() {
   cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build build-bench --target wiretag wiretag-bench >/dev/null
-  m90=bench/out/reuters-90.wtm
+  mkdir -p bench/out
   [ -s "$m90" ] || build-bench/wiretag train --data "$shared/reuters21578/train.jsonl" \
     --out "$m90" --name reuters-90 --C 16 --cv 0 -q
+}
+
+case "$mode" in
+local)
+  prepare
   run build-bench/wiretag-bench "$shared/reuters21578/train.jsonl" \
     models/conflict-v1.wtm "$m90"
   ;;
 bundle)
   mkdir -p "$dir/reuters21578"
-  cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build build-bench --target wiretag wiretag-bench >/dev/null
-  m90=bench/out/reuters-90.wtm
-  [ -s "$m90" ] || build-bench/wiretag train --data "$shared/reuters21578/train.jsonl" \
-    --out "$m90" --name reuters-90 --C 16 --cv 0 -q
+  prepare
   cp build-bench/wiretag-bench models/conflict-v1.wtm "$m90" "$dir/"
   cp "$shared/reuters21578/train.jsonl" "$dir/reuters21578/"
   # The shared libraries wiretag-bench loads beyond glibc.

@@ -436,10 +436,16 @@ static int produce_one(rd_kafka_t *rk, const char *topic, const char *buf,
         }
 }
 
-/* Waits for every delivery report; reports failures. */
-static int finish_producing(rd_kafka_t *rk, const wt_dr_t *dr,
-                            const char *topic) {
-        rd_kafka_resp_err_t err = rd_kafka_flush(rk, timeout_s * 1000);
+/* The end of a feed started at t0: unless interrupted, wait for every
+ * delivery report, report failures, and print "ARTICLES BYTES SECONDS". */
+static int finish_feed(rd_kafka_t *rk, const wt_dr_t *dr, const char *topic,
+                       const char *what, double t0) {
+        rd_kafka_resp_err_t err;
+        if (stop_requested) {
+                fprintf(stderr, "wt-e2e: %s interrupted\n", what);
+                return -1;
+        }
+        err = rd_kafka_flush(rk, timeout_s * 1000);
         if (err) {
                 fprintf(stderr, "wt-e2e: flush to %s: %d message(s) not "
                                 "delivered in %d s: %s\n",
@@ -453,6 +459,8 @@ static int finish_producing(rd_kafka_t *rk, const wt_dr_t *dr,
                         dr->failed, topic, rd_kafka_err2str(dr->first_err));
                 return -1;
         }
+        printf("%" PRIu64 " %" PRIu64 " %.3f\n", dr->delivered, dr->bytes,
+               wt_mono_s() - t0);
         return 0;
 }
 
@@ -492,14 +500,8 @@ static int cmd_load(const char *bootstrap, const char *topic, const char *n_s,
                         goto out;
                 rd_kafka_poll(rk, 0);
         }
-        if (stop_requested) {
-                fprintf(stderr, "wt-e2e: load interrupted\n");
+        if (finish_feed(rk, &dr, topic, "load", t0))
                 goto out;
-        }
-        if (finish_producing(rk, &dr, topic))
-                goto out;
-        printf("%" PRIu64 " %" PRIu64 " %.3f\n", dr.delivered, dr.bytes,
-               wt_mono_s() - t0);
         rc = 0;
 out:
         if (rk)
@@ -564,14 +566,8 @@ static int cmd_rate(const char *bootstrap, const char *topic,
                         nanosleep(&ts, NULL);
                 }
         }
-        if (stop_requested) {
-                fprintf(stderr, "wt-e2e: rate feed interrupted\n");
+        if (finish_feed(rk, &dr, topic, "rate feed", t0))
                 goto out;
-        }
-        if (finish_producing(rk, &dr, topic))
-                goto out;
-        printf("%" PRIu64 " %" PRIu64 " %.3f\n", dr.delivered, dr.bytes,
-               wt_mono_s() - t0);
         rc = 0;
 out:
         if (rk)

@@ -422,14 +422,16 @@ static void wt_dead_letter(wt_stream_t *s, wt_job_t *job, wt_err_t err,
         wt_produce(s, job, s->dlq, in->payload, in->len, h);
 }
 
-/* The serving binding, published in w's hazard slot until the message is
- * done: store the slot, then check the binding is still the serving one
- * (a reload in between is retried), so a reloader that no longer sees it
- * in any slot knows no worker can start using it. */
-static wt_binding_t *wt_binding_hold(wt_stream_t *s, wt_worker_t *w) {
+/* The serving binding, published in a hazard slot (a worker's, or the
+ * metrics scrape's) until the holder is done: store the slot, then check
+ * the binding is still the serving one (a reload in between is retried),
+ * so a reloader that no longer sees it in any slot knows nobody can start
+ * using it. */
+static wt_binding_t *wt_binding_hold(wt_stream_t *s,
+                                     _Atomic(wt_binding_t *) *slot) {
         wt_binding_t *b = atomic_load(&s->binding), *now;
         for (;;) {
-                atomic_store(&w->hazard, b);
+                atomic_store(slot, b);
                 now = atomic_load(&s->binding);
                 if (now == b)
                         return b;
@@ -448,7 +450,7 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         size_t i, r, off = 0;
 
         atomic_store(&job->pending, 1); /* the guard */
-        b = wt_binding_hold(s, w);
+        b = wt_binding_hold(s, &w->hazard);
         wt_jsonmem_enter(w->json); /* until done: no malloc per message */
         if (!in->payload || in->len == 0) {
                 wt_dead_letter(s, job, WT_ERR_JSON, "empty message");
@@ -1439,17 +1441,7 @@ char *wt_stream_metrics(wt_stream_t *s, size_t *lenp) {
         size_t l;
 
         pthread_mutex_lock(&s->scrape_lock);
-        /* Hold the serving binding as a worker does (see
-         * wt_binding_hold): a reload waits for this slot too. */
-        b = atomic_load(&s->binding);
-        for (;;) {
-                wt_binding_t *now;
-                atomic_store(&s->scrape_hazard, b);
-                now = atomic_load(&s->binding);
-                if (now == b)
-                        break;
-                b = now;
-        }
+        b = wt_binding_hold(s, &s->scrape_hazard); /* reloads wait for it */
 
         WT_COUNTER(&t, "wiretag_messages_consumed_total",
                    "Input messages taken in.", atomic_load(&s->consumed));
