@@ -21,6 +21,7 @@ static const struct {
         [WT_ERR_UTF8]            = {"utf8", "text is not valid UTF-8"},
         [WT_ERR_TOO_LARGE]       = {"too_large", "input exceeds the size limit"},
         [WT_ERR_LABELS]          = {"labels", "labels missing or malformed"},
+        [WT_ERR_OUTPUT_REFUSED]  = {"output_refused", "the broker refused an output record"},
         [WT_ERR_MODEL_TRUNCATED] = {"model_truncated", "model file is truncated"},
         [WT_ERR_MODEL_MAGIC]     = {"model_magic", "not a wiretag model file"},
         [WT_ERR_MODEL_VERSION]   = {"model_version", "unsupported model format version"},

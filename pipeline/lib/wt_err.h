@@ -26,6 +26,7 @@ typedef enum wt_err {
         WT_ERR_UTF8,           /**< text is not valid UTF-8 */
         WT_ERR_TOO_LARGE,      /**< input exceeds the configured limit */
         WT_ERR_LABELS,         /**< "labels" missing or malformed (training data) */
+        WT_ERR_OUTPUT_REFUSED, /**< the broker refused an output record for good */
         /* Model file errors. */
         WT_ERR_MODEL_TRUNCATED,/**< file ends before a section does */
         WT_ERR_MODEL_MAGIC,    /**< not a wiretag model file */

@@ -33,7 +33,7 @@ typedef enum wt_ktype {
         WT_KT_TOPIC,  /* one Kafka topic name */
         WT_KT_TOPICS, /* comma list of Kafka topic names */
         WT_KT_UINT,   /* decimal integer in [min, max] */
-        WT_KT_ENUM,   /* one of wt_log_level_names[] */
+        WT_KT_ENUM,   /* one of the key's names[], stored as its index */
         WT_KT_BOOL,   /* true or false */
         WT_KT_ROUTE,  /* route.<label>=<topic>: name is the prefix */
 } wt_ktype_t;
@@ -50,6 +50,7 @@ typedef struct wt_key {
         size_t off;          /* the field in wt_config_t */
         size_t size;         /* sizeof that field (WT_KT_UINT) */
         size_t cnt_off;      /* WT_KT_TOPICS: the element count field */
+        const char *const *names; /* WT_KT_ENUM: the values, NULL-ended */
 } wt_key_t;
 
 #define WT_FIELD(f) offsetof(wt_config_t, f), sizeof(((wt_config_t *)0)->f)
@@ -57,6 +58,10 @@ typedef struct wt_key {
 /* Indexed by wt_log_level_t. */
 static const char *const wt_log_level_names[] = {"error", "warn", "info",
                                                  "debug", NULL};
+/* Indexed by wt_guarantee_t and wt_output_policy_t. */
+static const char *const wt_guarantee_names[] = {"at_least_once",
+                                                 "exactly_once", NULL};
+static const char *const wt_policy_names[] = {"dlq", "stop", NULL};
 
 static const wt_key_t wt_keys[] = {
         {"model.path", WT_KT_STR, 1, 0, 0, NULL, "models/model.wtm",
@@ -64,82 +69,121 @@ static const wt_key_t wt_keys[] = {
          "loads it again and swaps it in between messages; a model that\n"
          "fails to load is refused and the current one keeps serving.\n"
          "Replace the file by rename, never by writing it in place.",
-         WT_FIELD(model_path), 0},
+         WT_FIELD(model_path), 0, NULL},
         {"model.watch", WT_KT_BOOL, 0, 0, 0, "false", NULL,
          "true: also reload model.path when the file changes (checked\n"
          "every second: its inode, size or modification time), as on\n"
          "SIGHUP.",
-         WT_FIELD(model_watch), 0},
+         WT_FIELD(model_watch), 0, NULL},
         {"input.fields", WT_KT_FIELDS, 0, 0, 0, NULL, "title,text",
          "JSON string fields of each article whose text is classified, in\n"
          "order, comma separated. Unset or empty: the fields the model was\n"
          "trained on (usually what you want).",
-         WT_FIELD(input_fields), 0},
+         WT_FIELD(input_fields), 0, NULL},
         {"input.topics", WT_KT_TOPICS, 1, 0, 0, NULL, "articles",
          "Topics to consume articles from, comma separated; each message\n"
          "value is one JSON article.",
-         WT_FIELD(input_topics), offsetof(wt_config_t, ninput_topics)},
+         WT_FIELD(input_topics), offsetof(wt_config_t, ninput_topics), NULL},
         {"output.topic", WT_KT_TOPIC, 1, 0, 0, NULL, "articles.labeled",
          "Topic every classified article is published to, with a\n"
          "\"wiretag\" object (its labels) added.",
-         WT_FIELD(output_topic), 0},
+         WT_FIELD(output_topic), 0, NULL},
         {"output.topic.unlabeled", WT_KT_TOPIC, 0, 0, 0, NULL,
          "articles.unlabeled",
          "Topic that also gets every article that carries no label. Unset or\n"
          "empty: off.",
-         WT_FIELD(unlabeled_topic), 0},
+         WT_FIELD(unlabeled_topic), 0, NULL},
         {"dlq.topic", WT_KT_TOPIC, 1, 0, 0, NULL, "articles.dlq",
          "Dead-letter topic: the original bytes of every input that cannot\n"
          "be classified (not JSON, no text field, bad UTF-8, too large),\n"
          "with the reason in its headers, so one bad message never stops\n"
          "the stream.",
-         WT_FIELD(dlq_topic), 0},
+         WT_FIELD(dlq_topic), 0, NULL},
         {"route.", WT_KT_ROUTE, 0, 0, 0, NULL,
          "military_action=articles.military_action",
          "route.<label>=<topic>: also publish every article carrying <label>\n"
          "to <topic>. Any number of routes; each label must be one of the\n"
          "model's labels (checked at start-up). Setting a route again\n"
          "replaces it; an empty topic removes it.",
-         0, 0, 0},
+         0, 0, 0, NULL},
         {"workers", WT_KT_UINT, 0, 0, 1024, "0", NULL,
          "Worker threads classifying articles; 0: one per online CPU.",
-         WT_FIELD(workers), 0},
+         WT_FIELD(workers), 0, NULL},
         {"input.max.bytes", WT_KT_UINT, 0, 1, 1073741824, "1000000", NULL,
          "Largest input message, in bytes; larger ones go to dlq.topic\n"
          "unparsed, which bounds the memory one article can take. The\n"
          "default leaves room for the wiretag object under the broker's\n"
          "default max.message.bytes (1048588); dlq.topic must accept\n"
-         "records as large as the largest input, or a too-large input\n"
-         "stops its partition from committing (loudly).",
-         WT_FIELD(input_max_bytes), 0},
+         "records as large as the largest input: a dead letter it refuses\n"
+         "stops wiretag, before that input's offset commits.",
+         WT_FIELD(input_max_bytes), 0, NULL},
         {"queue.max.messages", WT_KT_UINT, 0, 1, 10000000, "10000", NULL,
          "Most input messages in flight (consumed, offset not yet stored).\n"
          "Consuming waits at this bound, so a slow broker or model cannot\n"
          "make wiretag buffer without limit.",
-         WT_FIELD(queue_max_messages), 0},
+         WT_FIELD(queue_max_messages), 0, NULL},
         {"queue.max.bytes", WT_KT_UINT, 0, 1024, 17179869184ULL, "67108864",
          NULL,
          "Most input bytes in flight; consuming waits at this bound too.",
-         WT_FIELD(queue_max_bytes), 0},
+         WT_FIELD(queue_max_bytes), 0, NULL},
         {"log.stats.interval.ms", WT_KT_UINT, 0, 0, 86400000, "10000", NULL,
          "Log a line of stream counters (consumed, classified, dead-lettered,\n"
          "in flight...) this often; 0: never.",
-         WT_FIELD(stats_interval_ms), 0},
+         WT_FIELD(stats_interval_ms), 0, NULL},
         {"shutdown.timeout.ms", WT_KT_UINT, 0, 100, 600000, "30000", NULL,
          "On SIGINT/SIGTERM, how long to finish in-flight articles and flush\n"
          "the producer before the rest is abandoned uncommitted (it is\n"
          "consumed again after a restart: at-least-once).",
-         WT_FIELD(shutdown_timeout_ms), 0},
+         WT_FIELD(shutdown_timeout_ms), 0, NULL},
         {"log.level", WT_KT_ENUM, 0, 0, 0, "info", NULL,
          "Least severe log lines written to stderr.",
-         WT_FIELD(log_level), 0},
+         WT_FIELD(log_level), 0, wt_log_level_names},
+        {"processing.guarantee", WT_KT_ENUM, 0, 0, 0, "at_least_once", NULL,
+         "at_least_once: an input offset commits once every output of the\n"
+         "message is acknowledged; a crash can publish a message's outputs\n"
+         "twice, never lose them.\n"
+         "exactly_once: outputs (labeled, per-label, unlabeled and dead\n"
+         "letters) and input offsets commit together in Kafka transactions,\n"
+         "every processing.commit.interval.ms and when partitions move, so\n"
+         "a read_committed consumer sees each input's outputs once, across\n"
+         "crashes and rebalances. Needs brokers with transactions (Kafka\n"
+         "2.5+) and a distinct instance.id per running instance.",
+         WT_FIELD(guarantee), 0, wt_guarantee_names},
+        {"processing.commit.interval.ms", WT_KT_UINT, 0, 10, 600000, "1000",
+         NULL,
+         "exactly_once: how often the open transaction commits. Records\n"
+         "become visible to read_committed consumers when it does, so this\n"
+         "bounds their latency; shorter costs throughput (each commit waits\n"
+         "for every output in flight).",
+         WT_FIELD(commit_interval_ms), 0, NULL},
+        {"instance.id", WT_KT_STR, 0, 0, 0, NULL, "wiretag-1",
+         "exactly_once: this instance's name, unique in the group and\n"
+         "stable across its restarts: transactional.id is\n"
+         "wiretag-<group.id>-<instance.id>, so a restarted instance aborts\n"
+         "what its previous life left open, and a second process with the\n"
+         "same id fences (stops) the first. Unset: the host name.",
+         WT_FIELD(instance_id), 0, NULL},
+        {"output.error.policy", WT_KT_ENUM, 0, 0, 0, "dlq", NULL,
+         "When the broker refuses an output record for good (too large for\n"
+         "the topic, topic deleted or unknown, not authorized, invalid):\n"
+         "dlq: publish the input to dlq.topic instead (wiretag-error\n"
+         "output_refused, naming the topic and the broker's error) and go\n"
+         "on; stop: stop wiretag (exit status 1). Either way the input's\n"
+         "offset never commits before its dead letter or outputs are\n"
+         "acknowledged. Any other produce failure (e.g. message.timeout.ms\n"
+         "spent while the broker was unreachable) stops wiretag; with\n"
+         "exactly_once it aborts the transaction instead, and its inputs\n"
+         "are processed again.",
+         WT_FIELD(output_policy), 0, wt_policy_names},
         {"metrics.listen", WT_KT_STR, 0, 0, 0, NULL, "127.0.0.1:9464",
          "Serve GET /metrics (Prometheus text format: messages consumed,\n"
          "classified, dead-lettered by error code, produced, committed, in\n"
-         "flight, tags per label, classification time, rebalances, model\n"
-         "and reloads) and GET /healthz (200 while serving, else 503) on\n"
+         "flight, records per output topic, tags per label,\n"
+         "classification time, rebalances, model and reloads, transactions,\n"
+         "consumer lag per partition and producer batch sizes) and\n"
+         "GET /healthz (200 while serving, else 503) on\n"
          "this IPv4 HOST:PORT. Unset: no HTTP server.",
-         WT_FIELD(metrics_listen), 0},
+         WT_FIELD(metrics_listen), 0, NULL},
 };
 
 #define WT_KEYS_CNT (sizeof(wt_keys) / sizeof(wt_keys[0]))
@@ -150,7 +194,8 @@ static const wt_key_t wt_keys[] = {
  * (queue.buffering.max.messages, log.connection.close) still pass. */
 static const char *const wt_namespaces[] = {
         "model.", "input.", "output.",   "dlq.",    "route.",
-        "queue.", "log.",   "shutdown.", "workers", NULL};
+        "queue.", "log.",   "shutdown.", "workers", "processing.",
+        "instance.", NULL};
 
 /** Copy of s[0..len), NUL-terminated; NULL when out of memory. */
 static char *wt_strndup(const char *s, size_t len) {
@@ -479,18 +524,23 @@ static wt_err_t wt_key_set(wt_config_t *cfg, const wt_key_t *k,
         }
 
         case WT_KT_ENUM: {
+                char list[256];
+                size_t off = 0;
                 int i;
-                for (i = 0; wt_log_level_names[i]; i++) {
-                        if (!strcmp(value, wt_log_level_names[i])) {
-                                *(wt_log_level_t *)(base + k->off) =
-                                        (wt_log_level_t)i;
+                for (i = 0; k->names[i]; i++) {
+                        if (!strcmp(value, k->names[i])) {
+                                *(int *)(base + k->off) = i;
                                 return WT_OK;
                         }
                 }
+                list[0] = '\0';
+                for (i = 0; k->names[i] && off < sizeof(list); i++)
+                        off += (size_t)snprintf(list + off, sizeof(list) - off,
+                                                "%s%s", i ? ", " : "",
+                                                k->names[i]);
                 return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
-                                 "%s: \"%s\" is not one of error, warn, "
-                                 "info, debug",
-                                 key, value);
+                                 "%s: \"%s\" is not one of %s", key, value,
+                                 list);
         }
 
         case WT_KT_BOOL:
@@ -550,6 +600,7 @@ void wt_config_clear(wt_config_t *cfg) {
         free(cfg->model_path);
         free(cfg->input_fields);
         free(cfg->metrics_listen);
+        free(cfg->instance_id);
         wt_strv_free(cfg->input_topics, cfg->ninput_topics);
         free(cfg->output_topic);
         free(cfg->unlabeled_topic);
@@ -584,6 +635,13 @@ static wt_err_t wt_kafka_check(int scope, const char *fullkey,
                                  "input offset itself, only once every "
                                  "output of the message is acknowledged "
                                  "(at-least-once), so it must stay false",
+                                 fullkey);
+        if (scope != WT_SCOPE_CONSUMER && !strcmp(key, "transactional.id"))
+                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
+                                 "%s: wiretag controls this: set "
+                                 "processing.guarantee=exactly_once (and "
+                                 "instance.id); the transactional.id is "
+                                 "wiretag-<group.id>-<instance.id>",
                                  fullkey);
         if (scope != WT_SCOPE_PRODUCER && !strcmp(key, "enable.partition.eof"))
                 return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
@@ -916,6 +974,19 @@ wt_err_t wt_config_finalize(wt_config_t *cfg, char *errstr,
                 long n = sysconf(_SC_NPROCESSORS_ONLN);
                 cfg->workers = n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
         }
+        if (cfg->guarantee == WT_EXACTLY_ONCE && !cfg->instance_id) {
+                char host[256];
+                if (gethostname(host, sizeof(host)) || !host[0])
+                        return wt_seterr(errstr, errstr_size,
+                                         WT_ERR_INVALID_ARG,
+                                         "instance.id is required with "
+                                         "processing.guarantee=exactly_once "
+                                         "here (the host name is unknown)");
+                host[sizeof(host) - 1] = '\0';
+                if (!(cfg->instance_id = strdup(host)))
+                        return wt_seterr(errstr, errstr_size, WT_ERR_NOMEM,
+                                         "out of memory");
+        }
         return WT_OK;
 }
 
@@ -1053,6 +1124,32 @@ rd_kafka_conf_t *wt_config_kafka_conf(const wt_config_t *cfg,
             wt_conf_set(conf, 0, "enable.idempotence", "true", errstr,
                         errstr_size))
                 goto fail;
+        if (cfg->guarantee == WT_EXACTLY_ONCE) {
+                /* Offsets commit inside the producer's transactions; the
+                 * input may itself come from transactions. */
+                if (for_consumer) {
+                        if (wt_conf_set(conf, 1, "enable.auto.commit",
+                                        "false", errstr, errstr_size) ||
+                            wt_conf_set(conf, 1, "isolation.level",
+                                        "read_committed", errstr,
+                                        errstr_size))
+                                goto fail;
+                } else {
+                        char tid[1024];
+                        const char *group =
+                                wt_kafka_find(cfg, WT_SCOPE_CONSUMER,
+                                              "group.id");
+                        if (!group)
+                                group = wt_kafka_find(cfg, WT_SCOPE_BOTH,
+                                                      "group.id");
+                        snprintf(tid, sizeof(tid), "wiretag-%s-%s",
+                                 group ? group : "",
+                                 cfg->instance_id ? cfg->instance_id : "");
+                        if (wt_conf_set(conf, 0, "transactional.id", tid,
+                                        errstr, errstr_size))
+                                goto fail;
+                }
+        }
 
         free(table);
         return conf;
@@ -1103,9 +1200,8 @@ static void wt_doc_key(FILE *fp, const wt_key_t *k) {
         case WT_KT_ENUM: {
                 int i;
                 fprintf(fp, "# Type: one of");
-                for (i = 0; wt_log_level_names[i]; i++)
-                        fprintf(fp, "%s %s", i ? "," : "",
-                                wt_log_level_names[i]);
+                for (i = 0; k->names[i]; i++)
+                        fprintf(fp, "%s %s", i ? "," : "", k->names[i]);
                 fprintf(fp, ".");
                 break;
         }
@@ -1179,6 +1275,12 @@ void wt_config_print_doc(FILE *fp) {
                 "#   producer enable.idempotence=false: only idempotence "
                 "keeps\n"
                 "#     per-partition order across retries\n"
+                "#   producer transactional.id: set by exactly_once "
+                "from group.id\n"
+                "#     and instance.id\n"
+                "# exactly_once also sets consumer enable.auto.commit=false "
+                "and\n"
+                "# isolation.level=read_committed.\n"
                 "\n"
                 "# Brokers. Required: bare, or both consumer. and "
                 "producer.\n"
@@ -1247,14 +1349,21 @@ void wt_config_summary(const wt_config_t *cfg, char *buf, size_t size) {
         if (cfg->input_fields)
                 wt_sum_add(buf, size, &pos, " fields=%s", cfg->input_fields);
         wt_sum_add(buf, size, &pos,
-                   " workers=%u max.bytes=%zu queue=%zu msgs/%zu bytes "
+                   " %s workers=%u max.bytes=%zu queue=%zu msgs/%zu bytes "
                    "stats=%ums shutdown=%ums log=%s",
+                   wt_guarantee_names[cfg->guarantee == WT_EXACTLY_ONCE],
                    cfg->workers, cfg->input_max_bytes,
                    cfg->queue_max_messages, cfg->queue_max_bytes,
                    cfg->stats_interval_ms, cfg->shutdown_timeout_ms,
                    (unsigned)cfg->log_level < 4
                            ? wt_log_level_names[cfg->log_level]
                            : "?");
+        if (cfg->guarantee == WT_EXACTLY_ONCE)
+                wt_sum_add(buf, size, &pos, " instance=%s commit=%ums",
+                           cfg->instance_id ? cfg->instance_id : "(unset)",
+                           cfg->commit_interval_ms);
+        wt_sum_add(buf, size, &pos, " output.error.policy=%s",
+                   wt_policy_names[cfg->output_policy == WT_OUTPUT_POLICY_STOP]);
         for (i = 0; i < cfg->nkafka; i++) {
                 const wt_kafka_prop_t *p = &cfg->kafka[i];
                 wt_sum_add(buf, size, &pos, " %s%s=%s",

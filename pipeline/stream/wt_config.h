@@ -27,6 +27,19 @@ typedef enum wt_log_level {
         WT_LOG_DEBUG = 3,
 } wt_log_level_t;
 
+/** processing.guarantee */
+typedef enum wt_guarantee {
+        WT_AT_LEAST_ONCE = 0,
+        WT_EXACTLY_ONCE = 1,
+} wt_guarantee_t;
+
+/** output.error.policy: where an input goes when the broker refuses one
+ *  of its outputs for good. */
+typedef enum wt_output_policy {
+        WT_OUTPUT_POLICY_DLQ = 0,
+        WT_OUTPUT_POLICY_STOP = 1,
+} wt_output_policy_t;
+
 typedef struct wt_route {
         char *label;
         char *topic;
@@ -57,6 +70,10 @@ typedef struct wt_config {
         unsigned shutdown_timeout_ms;  /**< shutdown.timeout.ms */
         wt_log_level_t log_level;  /**< log.level */
         char *metrics_listen;      /**< metrics.listen, NULL = off */
+        wt_guarantee_t guarantee;  /**< processing.guarantee */
+        unsigned commit_interval_ms; /**< processing.commit.interval.ms */
+        char *instance_id;         /**< instance.id; finalize: host name */
+        wt_output_policy_t output_policy; /**< output.error.policy */
         wt_kafka_prop_t *kafka;    /**< passthrough, in the order given */
         size_t nkafka;
 } wt_config_t;

@@ -17,7 +17,18 @@
  * stores (rd_kafka_offsets_store) the offset after the longest completed
  * prefix, so an offset is committed only when every earlier message of
  * the partition is fully published. A job whose output the broker refused
- * leaves its slot failed: the partition stops committing there, loudly.
+ * leaves its slot failed: the partition stops committing there, loudly
+ * (see wt_output_failed for what happens to the input).
+ *
+ * processing.guarantee=exactly_once keeps all of that, but completed
+ * offsets go into the producer's open transaction instead of the offset
+ * store: every commit interval, and before partitions are revoked, the
+ * consumer thread stops admitting, waits until nothing is in flight, and
+ * commits the transaction with the offsets (rd_kafka_send_offsets_to_
+ * transaction with the group's metadata), so outputs and offsets become
+ * visible together. An output refused inside the transaction, or a commit
+ * the broker wants aborted, aborts it and rewinds every partition to its
+ * last committed offset: the inputs are processed again in the next one.
  */
 #include "wt_stream.h"
 
@@ -67,6 +78,22 @@ struct wt_ptrack {
         uint8_t *state;              /* 0 pending, 1 done, 2 failed */
         int revoked;
         int stuck;
+        int leaving;                 /* being revoked (main thread) */
+        /* exactly_once: the offset to commit with the open transaction
+         * (-1: none new) and how many inputs it covers; the offset the
+         * last transaction committed and the first one admitted in this
+         * assignment (-1: none), which a rewind seeks back to. */
+        int64_t txn_offset;
+        uint64_t txn_count;
+        int64_t committed_offset, first_offset;
+        /* exactly_once with output.error.policy=dlq: inputs whose output
+         * the broker refused; after the rewind they go to dlq.topic. */
+        struct wt_poison {
+                int64_t offset;
+                char why[256];
+        } *poison;
+        size_t npoison, cappoison;
+        atomic_int has_poison;
         /* Messages consumed while the window was full, in order, and
          * whether the partition is paused for them. Main thread only. */
         wt_job_t *held_head, *held_tail;
@@ -82,6 +109,7 @@ struct wt_job {
         size_t bytes;
         atomic_int pending;
         atomic_int failed;
+        atomic_int dead_lettered; /* one dead letter per input at most */
 };
 
 struct wt_worker {
@@ -106,8 +134,9 @@ struct wt_worker {
 /* An output topic: its handle and partition count. */
 typedef struct wt_otopic {
         const char *name;
-        rd_kafka_topic_t *rkt;
+        rd_kafka_topic_t *rkt;  /* its opaque is this struct */
         int32_t partitions;
+        atomic_uint_fast64_t produced; /* records the broker acknowledged */
 } wt_otopic_t;
 
 typedef struct wt_oroute {
@@ -137,6 +166,13 @@ struct wt_stream_s {
         rd_kafka_t *consumer;
         rd_kafka_t *producer;
         int cooperative;
+        /* exactly_once: the open transaction. Main thread only, but for
+         * txn_failed (set by any thread when an output of the open
+         * transaction failed) and the counters. */
+        int eos;
+        uint64_t txn_begun_ms;
+        atomic_int txn_failed;
+        atomic_uint_fast64_t txn_commits, txn_aborts;
 
         wt_otopic_t *otopics;    /* output, dlq, unlabeled, routes */
         size_t notopics;
@@ -220,12 +256,14 @@ static wt_ptrack_t *wt_ptrack_new(wt_stream_t *s, const char *topic,
                 return NULL;
         }
         pt->worker = wt_partition_worker(topic, partition, s->nworkers);
+        pt->txn_offset = pt->committed_offset = pt->first_offset = -1;
         pthread_mutex_init(&pt->lock, NULL);
         return pt;
 }
 
 static void wt_ptrack_destroy(wt_ptrack_t *pt) {
         pthread_mutex_destroy(&pt->lock);
+        free(pt->poison);
         free(pt->topic);
         free(pt->offsets);
         free(pt->state);
@@ -267,8 +305,12 @@ static void wt_ptrack_complete(wt_ptrack_t *pt, uint64_t seq, int failed) {
                 advanced++;
         }
         /* Store the completed prefix first: it is good even if a failed
-         * message follows it. */
-        if (store >= 0 && !pt->revoked && !pt->stuck) {
+         * message follows it. exactly_once hands it to the open
+         * transaction instead. */
+        if (store >= 0 && !pt->revoked && !pt->stuck && s->eos) {
+                pt->txn_offset = store;
+                pt->txn_count += advanced;
+        } else if (store >= 0 && !pt->revoked && !pt->stuck) {
                 rd_kafka_topic_partition_list_t *tpl =
                         rd_kafka_topic_partition_list_new(1);
                 rd_kafka_resp_err_t err;
@@ -287,8 +329,10 @@ static void wt_ptrack_complete(wt_ptrack_t *pt, uint64_t seq, int failed) {
         if (pt->base_seq < pt->next_seq &&
             pt->state[pt->base_seq % pt->cap] == 2) {
                 /* Nothing past a failed message may commit: on restart
-                 * (or when the partition moves) it is processed again. */
-                if (!pt->stuck)
+                 * (or when the partition moves) it is processed again.
+                 * exactly_once aborts and rewinds instead (quietly:
+                 * wt_output_failed said why). */
+                if (!pt->stuck && !s->eos)
                         wt_log_error("%s [%" PRId32 "] offset %" PRId64
                                      ": an output was refused by the "
                                      "broker; this partition commits no "
@@ -323,6 +367,8 @@ static void wt_job_finish(wt_job_t *job) {
         pthread_mutex_lock(&s->lock);
         pthread_cond_broadcast(&s->cond);
         pthread_mutex_unlock(&s->lock);
+        /* Kept until now: a refused output dead-letters the input. */
+        rd_kafka_message_destroy(job->rkm);
         free(job);
 }
 
@@ -331,31 +377,176 @@ static void wt_job_release(wt_job_t *job) {
                 wt_job_finish(job);
 }
 
+/* exactly_once: remember that the broker refused an output of this input,
+ * so that after the rewind it goes to dlq.topic. Any thread. */
+static void wt_ptrack_poison(wt_ptrack_t *pt, int64_t offset,
+                             const char *why) {
+        size_t i;
+        pthread_mutex_lock(&pt->lock);
+        for (i = 0; i < pt->npoison; i++)
+                if (pt->poison[i].offset == offset)
+                        break;
+        if (i == pt->npoison) {
+                if (pt->npoison == pt->cappoison) {
+                        size_t cap = pt->cappoison ? pt->cappoison * 2 : 8;
+                        struct wt_poison *p =
+                                realloc(pt->poison, cap * sizeof(*p));
+                        if (!p) { /* the input is processed again, as if
+                                   * the failure were transient */
+                                pthread_mutex_unlock(&pt->lock);
+                                return;
+                        }
+                        pt->poison = p;
+                        pt->cappoison = cap;
+                }
+                pt->poison[i].offset = offset;
+                snprintf(pt->poison[i].why, sizeof(pt->poison[i].why), "%s",
+                         why);
+                pt->npoison++;
+                atomic_store(&pt->has_poison, 1);
+        }
+        pthread_mutex_unlock(&pt->lock);
+}
+
+/* 1 (and why) when the input at offset had an output refused before. */
+static int wt_ptrack_poisoned(wt_ptrack_t *pt, int64_t offset, char *why,
+                              size_t size) {
+        size_t i;
+        int found = 0;
+        if (!atomic_load(&pt->has_poison))
+                return 0;
+        pthread_mutex_lock(&pt->lock);
+        for (i = 0; i < pt->npoison && !found; i++)
+                if (pt->poison[i].offset == offset) {
+                        snprintf(why, size, "%s", pt->poison[i].why);
+                        found = 1;
+                }
+        pthread_mutex_unlock(&pt->lock);
+        return found;
+}
+
+/* A refusal that publishing the same record again cannot fix. */
+static int wt_err_permanent(rd_kafka_resp_err_t err) {
+        switch (err) {
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_INVALID_MSG:
+        case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+        case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+        case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+        case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+        case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+static void wt_dead_letter(wt_stream_t *s, wt_job_t *job, wt_err_t err,
+                           const char *msg, int may_wait);
+
+/* An output of job was refused (its delivery report, or producev at
+ * once). What happens to the input, per output.error.policy:
+ *  - refused for good (wt_err_permanent), policy dlq: the input goes to
+ *    dlq.topic (output_refused) and the job completes when that is
+ *    acknowledged; exactly_once cannot publish inside a transaction the
+ *    refusal has doomed, so it remembers the input, aborts, rewinds, and
+ *    dead-letters it when it comes again;
+ *  - exactly_once, anything else but a refused dead letter or policy
+ *    stop: abort, rewind and process it again;
+ *  - otherwise stop wiretag; the job stays failed, so its offset never
+ *    commits and a restart processes it again.
+ * Purges (an abort, or shutdown) are no verdict on the record: the job
+ * just fails. */
+static void wt_output_failed(wt_stream_t *s, wt_job_t *job,
+                             const char *topic, rd_kafka_resp_err_t err) {
+        const rd_kafka_message_t *in = job->rkm;
+        int permanent = wt_err_permanent(err);
+        int dead_letter = !strcmp(topic, s->dlq->name);
+        char why[256];
+
+        atomic_fetch_add(&s->produce_failed, 1);
+        if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+            err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+                atomic_store(&job->failed, 1);
+                return;
+        }
+        snprintf(why, sizeof(why), "publishing to %s: %s", topic,
+                 rd_kafka_err2str(err));
+        if (permanent && !dead_letter &&
+            s->cfg->output_policy == WT_OUTPUT_POLICY_DLQ) {
+                if (s->eos) {
+                        wt_ptrack_poison(job->pt, in->offset, why);
+                        atomic_store(&job->failed, 1);
+                        if (!atomic_exchange(&s->txn_failed, 1))
+                                wt_log_warn("%s [%" PRId32 "] offset %" PRId64
+                                            ": %s; aborting the transaction, "
+                                            "the input goes to dlq.topic in "
+                                            "the next",
+                                            job->pt->topic, job->pt->partition,
+                                            in->offset, why);
+                        return;
+                }
+                if (!atomic_exchange(&job->dead_lettered, 1)) {
+                        wt_log_warn("%s [%" PRId32 "] offset %" PRId64
+                                    ": %s; input published to dlq.topic "
+                                    "(output.error.policy=dlq)",
+                                    job->pt->topic, job->pt->partition,
+                                    in->offset, why);
+                        wt_dead_letter(s, job, WT_ERR_OUTPUT_REFUSED, why, 0);
+                }
+                return;
+        }
+        atomic_store(&job->failed, 1);
+        if (s->eos && !dead_letter && !permanent) {
+                if (!atomic_exchange(&s->txn_failed, 1))
+                        wt_log_warn("%s [%" PRId32 "] offset %" PRId64
+                                    ": %s; aborting the transaction, the "
+                                    "input is processed again",
+                                    job->pt->topic, job->pt->partition,
+                                    in->offset, why);
+                return;
+        }
+        if (s->eos)
+                atomic_store(&s->txn_failed, 1);
+        if (!atomic_exchange(&s->fatal, 1))
+                wt_log_error("%s [%" PRId32 "] offset %" PRId64
+                             ": %s; stopping (%s): no offset commits past "
+                             "this input, a restart processes it again",
+                             job->pt->topic, job->pt->partition, in->offset,
+                             why,
+                             dead_letter ? "dlq.topic refused the dead letter"
+                             : permanent ? "output.error.policy=stop"
+                                         : "an output could not be "
+                                           "delivered");
+        atomic_store(&s->stop, 1);
+}
+
 /* Delivery report: one output of a job acknowledged or refused. */
 static void wt_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
                      void *opaque) {
         wt_stream_t *s = opaque;
         wt_job_t *job = rkm->_private;
+        wt_otopic_t *ot = rd_kafka_topic_opaque(rkm->rkt);
         (void)rk;
         if (rkm->err) {
-                atomic_fetch_add(&s->produce_failed, 1);
-                atomic_store(&job->failed, 1);
-                wt_log_error("publishing to %s failed for input %s [%" PRId32
-                             "] offset %" PRId64 ": %s",
-                             rd_kafka_topic_name(rkm->rkt), job->pt->topic,
-                             job->pt->partition,
-                             job->pt->offsets[job->seq % job->pt->cap],
-                             rd_kafka_err2str(rkm->err));
+                wt_output_failed(s, job, ot->name, rkm->err);
         } else {
                 atomic_fetch_add(&s->produced, 1);
+                atomic_fetch_add_explicit(&ot->produced, 1,
+                                          memory_order_relaxed);
         }
         wt_job_release(job);
 }
 
 /* Produce one record for job; counts it as pending first. Retries while
- * the local queue is full. hdrs is consumed in every case. */
+ * the local queue is full when may_wait (not on the delivery-report
+ * thread, which is what empties it). hdrs is consumed in every case. */
 static void wt_produce(wt_stream_t *s, wt_job_t *job, wt_otopic_t *ot,
-                       const void *value, size_t len, rd_kafka_headers_t *hdrs) {
+                       const void *value, size_t len, rd_kafka_headers_t *hdrs,
+                       int may_wait) {
         const rd_kafka_message_t *in = job->rkm;
         int32_t partition = in->partition % ot->partitions;
         rd_kafka_resp_err_t err;
@@ -370,7 +561,7 @@ static void wt_produce(wt_stream_t *s, wt_job_t *job, wt_otopic_t *ot,
                         RD_KAFKA_V_KEY(in->key, in->key_len),
                         RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(job),
                         RD_KAFKA_V_END);
-                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || !may_wait ||
                     atomic_load(&s->fatal))
                         break;
                 /* The delivery thread drains the queue. */
@@ -381,12 +572,7 @@ static void wt_produce(wt_stream_t *s, wt_job_t *job, wt_otopic_t *ot,
         }
         if (err) {
                 rd_kafka_headers_destroy(hdrs);
-                atomic_fetch_add(&s->produce_failed, 1);
-                atomic_store(&job->failed, 1);
-                wt_log_error("publishing to %s failed for input %s [%" PRId32
-                             "] offset %" PRId64 ": %s",
-                             ot->name, job->pt->topic, job->pt->partition,
-                             in->offset, rd_kafka_err2str(err));
+                wt_output_failed(s, job, ot->name, err);
                 wt_job_release(job);
         }
 }
@@ -400,7 +586,7 @@ static rd_kafka_headers_t *wt_input_headers(const rd_kafka_message_t *rkm) {
 }
 
 static void wt_dead_letter(wt_stream_t *s, wt_job_t *job, wt_err_t err,
-                           const char *msg) {
+                           const char *msg, int may_wait) {
         const rd_kafka_message_t *in = job->rkm;
         rd_kafka_headers_t *h = wt_input_headers(in);
         char num[32];
@@ -419,7 +605,7 @@ static void wt_dead_letter(wt_stream_t *s, wt_job_t *job, wt_err_t err,
         atomic_fetch_add(&s->dead_lettered, 1);
         if ((unsigned)err < WT_ERR__CNT)
                 atomic_fetch_add(&s->dlq_by_err[err], 1);
-        wt_produce(s, job, s->dlq, in->payload, in->len, h);
+        wt_produce(s, job, s->dlq, in->payload, in->len, h, may_wait);
 }
 
 /* The serving binding, published in a hazard slot (a worker's, or the
@@ -453,7 +639,11 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         b = wt_binding_hold(s, &w->hazard);
         wt_jsonmem_enter(w->json); /* until done: no malloc per message */
         if (!in->payload || in->len == 0) {
-                wt_dead_letter(s, job, WT_ERR_JSON, "empty message");
+                wt_dead_letter(s, job, WT_ERR_JSON, "empty message", 1);
+                goto done;
+        }
+        if (wt_ptrack_poisoned(job->pt, in->offset, errstr, sizeof(errstr))) {
+                wt_dead_letter(s, job, WT_ERR_OUTPUT_REFUSED, errstr, 1);
                 goto done;
         }
         err = wt_article_parse(in->payload, in->len, &b->fconf,
@@ -480,7 +670,7 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         }
         if (err) {
                 wt_article_clear(&art);
-                wt_dead_letter(s, job, err, errstr);
+                wt_dead_letter(s, job, err, errstr, 1);
                 goto done;
         }
 
@@ -488,7 +678,8 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                               &pred, &w->record);
         wt_article_clear(&art);
         if (err) {
-                wt_dead_letter(s, job, err, "cannot build the labeled record");
+                wt_dead_letter(s, job, err, "cannot build the labeled record",
+                               1);
                 goto done;
         }
         out = w->record.data;
@@ -519,26 +710,24 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                 size_t len = w->record.len;
                 atomic_fetch_add(&s->classified, 1);
                 WT_OUT_HEADERS(h);
-                wt_produce(s, job, s->out, out, len, h);
+                wt_produce(s, job, s->out, out, len, h, 1);
                 for (r = 0; r < s->nroutes; r++)
                         for (i = 0; i < pred.ntags; i++)
                                 if (pred.tags[i].label ==
                                     (uint32_t)b->route_label[r]) {
                                         WT_OUT_HEADERS(h);
                                         wt_produce(s, job, s->routes[r].topic,
-                                                   out, len, h);
+                                                   out, len, h, 1);
                                 }
                 if (pred.ntags == 0 && s->unlabeled) {
                         WT_OUT_HEADERS(h);
-                        wt_produce(s, job, s->unlabeled, out, len, h);
+                        wt_produce(s, job, s->unlabeled, out, len, h, 1);
                 }
         }
 #undef WT_OUT_HEADERS
 done:
         wt_jsonmem_leave(w->json);
         atomic_store(&w->hazard, NULL);
-        rd_kafka_message_destroy(job->rkm);
-        job->rkm = NULL;
         wt_job_release(job); /* drop the guard */
 }
 
@@ -595,6 +784,8 @@ static void wt_admit(wt_stream_t *s, wt_ptrack_t *pt, wt_job_t *job) {
         pthread_mutex_lock(&pt->lock);
         job->seq = pt->next_seq++;
         pt->offsets[job->seq % pt->cap] = rkm->offset;
+        if (pt->first_offset < 0)
+                pt->first_offset = rkm->offset;
         pt->state[job->seq % pt->cap] = 0;
         pthread_mutex_unlock(&pt->lock);
         atomic_fetch_add(&s->inflight, 1);
@@ -720,6 +911,227 @@ static int wt_drain(wt_stream_t *s, wt_ptrack_t **pts, int n,
         }
 }
 
+/* -------------------------------------------------------- transactions */
+
+/* Each transactional call blocks at most this long; a retriable error
+ * (e.g. the coordinator moving) is retried this many times. */
+#define WT_TXN_TIMEOUT_MS 30000
+#define WT_TXN_RETRIES 6
+
+/* Wait (bounded) until no admitted message is in flight. */
+static int wt_drain_all(wt_stream_t *s, unsigned timeout_ms) {
+        uint64_t until = wt_now_ms() + timeout_ms;
+        while (atomic_load(&s->inflight) > 0) {
+                struct timespec ts;
+                if (wt_now_ms() >= until)
+                        return -1;
+                wt_deadline(&ts, 100);
+                pthread_mutex_lock(&s->lock);
+                pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+                pthread_mutex_unlock(&s->lock);
+        }
+        return 0;
+}
+
+/* A transactional call failed for good: the producer is fenced (another
+ * process with this transactional.id, or the group moved on without it)
+ * or in a state no abort fixes. */
+static void wt_txn_fatal(wt_stream_t *s, const char *what,
+                         rd_kafka_error_t *error) {
+        if (!atomic_exchange(&s->fatal, 1))
+                wt_log_error("%s: %s; stopping (is another wiretag running "
+                             "with instance.id=%s in this group?)",
+                             what, rd_kafka_error_string(error),
+                             s->cfg->instance_id ? s->cfg->instance_id : "");
+        atomic_store(&s->stop, 1);
+        atomic_store(&s->txn_failed, 1);
+}
+
+static void wt_txn_begin(wt_stream_t *s) {
+        rd_kafka_error_t *error = rd_kafka_begin_transaction(s->producer);
+        s->txn_begun_ms = wt_now_ms();
+        if (error) {
+                wt_txn_fatal(s, "beginning a transaction", error);
+                rd_kafka_error_destroy(error);
+        }
+}
+
+/* Resume a partition held for a full window, dropping what it held. */
+static void wt_unhold(wt_stream_t *s, wt_ptrack_t *pt) {
+        int paused = pt->paused;
+        wt_drop_held(s, pt);
+        if (paused)
+                wt_pause(s, pt, 0);
+}
+
+/* Abort the open transaction and, with rewind, seek every assigned
+ * partition back to what the last transaction committed (or, when none
+ * did, to the first message admitted), forgetting what came after: it is
+ * consumed and processed again in the next transaction. Main thread. */
+static void wt_txn_abort(wt_stream_t *s, int rewind, const char *why) {
+        rd_kafka_topic_partition_list_t *seek;
+        rd_kafka_error_t *error = NULL;
+        wt_ptrack_t *pt;
+        int i;
+
+        /* Let the workers finish first (unless stopping: the shutdown
+         * waited already); abort purges what is left. */
+        (void)wt_drain_all(s, atomic_load(&s->stop)
+                                      ? 0
+                                      : s->cfg->shutdown_timeout_ms);
+        for (i = 0; i < WT_TXN_RETRIES; i++) {
+                if (error)
+                        rd_kafka_error_destroy(error);
+                error = rd_kafka_abort_transaction(s->producer,
+                                                   WT_TXN_TIMEOUT_MS);
+                if (!error || !rd_kafka_error_is_retriable(error))
+                        break;
+        }
+        if (error) {
+                wt_txn_fatal(s, "aborting the transaction", error);
+                rd_kafka_error_destroy(error);
+                return;
+        }
+        (void)wt_drain_all(s, s->cfg->shutdown_timeout_ms); /* purged */
+        atomic_fetch_add(&s->txn_aborts, 1);
+        atomic_store(&s->txn_failed, 0);
+
+        seek = rd_kafka_topic_partition_list_new(8);
+        for (pt = s->assigned; pt; pt = pt->next) {
+                int64_t to = pt->committed_offset >= 0 ? pt->committed_offset
+                                                       : pt->first_offset;
+                if (rewind)
+                        wt_unhold(s, pt);
+                pthread_mutex_lock(&pt->lock);
+                while (pt->base_seq < pt->next_seq)
+                        pt->state[pt->base_seq++ % pt->cap] = 0;
+                pt->stuck = 0;
+                pt->txn_offset = -1;
+                pt->txn_count = 0;
+                pthread_mutex_unlock(&pt->lock);
+                if (rewind && to >= 0 && !pt->leaving)
+                        rd_kafka_topic_partition_list_add(seek, pt->topic,
+                                                          pt->partition)
+                                ->offset = to;
+        }
+        if (seek->cnt) {
+                error = rd_kafka_seek_partitions(s->consumer, seek,
+                                                 WT_TXN_TIMEOUT_MS);
+                if (error) {
+                        /* Without the rewind, committing later would skip
+                         * what the abort threw away. */
+                        wt_txn_fatal(s, "rewinding after an abort", error);
+                        rd_kafka_error_destroy(error);
+                        rd_kafka_topic_partition_list_destroy(seek);
+                        return;
+                }
+                for (i = 0; i < seek->cnt; i++)
+                        if (seek->elems[i].err) {
+                                if (!atomic_exchange(&s->fatal, 1))
+                                        wt_log_error(
+                                                "rewinding %s [%" PRId32
+                                                "] to %" PRId64 ": %s; "
+                                                "stopping",
+                                                seek->elems[i].topic,
+                                                seek->elems[i].partition,
+                                                seek->elems[i].offset,
+                                                rd_kafka_err2str(
+                                                        seek->elems[i].err));
+                                atomic_store(&s->stop, 1);
+                        }
+        }
+        wt_log_warn("transaction aborted (%s)%s", why,
+                    rewind ? "; its inputs are processed again" : "");
+        rd_kafka_topic_partition_list_destroy(seek);
+        if (!atomic_load(&s->stop))
+                wt_txn_begin(s);
+}
+
+/* Commit the open transaction: wait until nothing is in flight, then
+ * commit every partition's completed offset with the outputs. When an
+ * output failed, or the broker asks for it, abort and rewind instead.
+ * Nothing to commit: the transaction stays open. Main thread. */
+static void wt_txn_commit(wt_stream_t *s, const char *why) {
+        rd_kafka_topic_partition_list_t *offsets;
+        rd_kafka_consumer_group_metadata_t *cgmd;
+        rd_kafka_error_t *error = NULL;
+        const char *what = "sending offsets to the transaction";
+        uint64_t count = 0;
+        wt_ptrack_t *pt;
+        int i;
+
+        if (atomic_load(&s->fatal))
+                return;
+        if (wt_drain_all(s, s->cfg->shutdown_timeout_ms)) {
+                wt_txn_abort(s, 1, "outputs not acknowledged within "
+                                   "shutdown.timeout.ms");
+                return;
+        }
+        if (atomic_load(&s->txn_failed)) {
+                wt_txn_abort(s, 1, "an output failed");
+                return;
+        }
+        offsets = rd_kafka_topic_partition_list_new(8);
+        for (pt = s->assigned; pt; pt = pt->next)
+                if (pt->txn_offset >= 0)
+                        rd_kafka_topic_partition_list_add(offsets, pt->topic,
+                                                          pt->partition)
+                                ->offset = pt->txn_offset;
+        if (!offsets->cnt) {
+                rd_kafka_topic_partition_list_destroy(offsets);
+                s->txn_begun_ms = wt_now_ms();
+                return;
+        }
+        cgmd = rd_kafka_consumer_group_metadata(s->consumer);
+        for (i = 0; i < WT_TXN_RETRIES; i++) {
+                if (error)
+                        rd_kafka_error_destroy(error);
+                error = rd_kafka_send_offsets_to_transaction(
+                        s->producer, offsets, cgmd, WT_TXN_TIMEOUT_MS);
+                if (!error || !rd_kafka_error_is_retriable(error))
+                        break;
+        }
+        rd_kafka_consumer_group_metadata_destroy(cgmd);
+        if (!error) {
+                what = "committing the transaction";
+                for (i = 0; i < WT_TXN_RETRIES; i++) {
+                        if (error)
+                                rd_kafka_error_destroy(error);
+                        error = rd_kafka_commit_transaction(
+                                s->producer, WT_TXN_TIMEOUT_MS);
+                        if (!error || !rd_kafka_error_is_retriable(error))
+                                break;
+                }
+        }
+        rd_kafka_topic_partition_list_destroy(offsets);
+        if (error) {
+                if (rd_kafka_error_is_fatal(error)) {
+                        wt_txn_fatal(s, what, error);
+                } else {
+                        char reason[512];
+                        snprintf(reason, sizeof(reason), "%s: %s", what,
+                                 rd_kafka_error_string(error));
+                        wt_txn_abort(s, 1, reason);
+                }
+                rd_kafka_error_destroy(error);
+                return;
+        }
+        for (pt = s->assigned; pt; pt = pt->next) {
+                if (pt->txn_offset < 0)
+                        continue;
+                pt->committed_offset = pt->txn_offset;
+                pt->txn_offset = -1;
+                count += pt->txn_count;
+                pt->txn_count = 0;
+        }
+        atomic_fetch_add(&s->committed, count);
+        atomic_fetch_add(&s->txn_commits, 1);
+        wt_log_debug("transaction committed (%s): %" PRIu64 " input(s)", why,
+                     count);
+        if (!atomic_load(&s->stop))
+                wt_txn_begin(s);
+}
+
 static void wt_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                             rd_kafka_topic_partition_list_t *parts,
                             void *opaque) {
@@ -766,20 +1178,33 @@ static void wt_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                                 parts->elems[i].partition);
                 pthread_mutex_unlock(&s->lock);
                 for (i = 0; pts && i < parts->cnt; i++)
-                        if (pts[i])
+                        if (pts[i]) {
                                 wt_drop_held(s, pts[i]);
+                                pts[i]->leaving = 1;
+                        }
 
+                /* exactly_once: commit the open transaction, whose
+                 * offsets include the revoked partitions', so the new
+                 * owner starts right after what is published; a lost
+                 * assignment may be owned elsewhere already: abort, and
+                 * rewind the partitions kept. */
+                if (s->eos && !atomic_load(&s->fatal)) {
+                        if (lost)
+                                wt_txn_abort(s, 1, "partitions lost");
+                        else
+                                wt_txn_commit(s, "revocation");
+                }
                 /* Finish what is in flight, so that the new owner starts
                  * right after it, then commit. A lost assignment may
                  * already be owned elsewhere: commit nothing. */
-                if (!lost && pts &&
+                if (!s->eos && !lost && pts &&
                     wt_drain(s, pts, parts->cnt,
                              s->cfg->shutdown_timeout_ms))
                         wt_log_warn("revoking %s: in-flight messages did "
                                     "not finish within %u ms; they will be "
                                     "processed again by the next owner",
                                     desc, s->cfg->shutdown_timeout_ms);
-                if (!lost) {
+                if (!s->eos && !lost) {
                         cerr = rd_kafka_commit(rk, NULL, 0);
                         if (cerr && cerr != RD_KAFKA_RESP_ERR__NO_OFFSET)
                                 wt_log_warn("commit on revocation: %s",
@@ -1105,12 +1530,32 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
         if ((err = wt_check_topics(s, errstr, errstr_size)))
                 goto fail;
         for (i = 0; i < s->notopics; i++) {
-                s->otopics[i].rkt =
-                        rd_kafka_topic_new(s->producer, s->otopics[i].name, NULL);
+                rd_kafka_topic_conf_t *tconf = rd_kafka_topic_conf_new();
+                rd_kafka_topic_conf_set_opaque(tconf, &s->otopics[i]);
+                s->otopics[i].rkt = rd_kafka_topic_new(
+                        s->producer, s->otopics[i].name, tconf);
                 if (!s->otopics[i].rkt) {
                         err = BAD(WT_ERR_INVALID_ARG, "topic %s: %s",
                                   s->otopics[i].name,
                                   rd_kafka_err2str(rd_kafka_last_error()));
+                        goto fail;
+                }
+        }
+
+        /* exactly_once: register the transactional.id, which also aborts
+         * whatever this instance's previous life left open. */
+        s->eos = cfg->guarantee == WT_EXACTLY_ONCE;
+        if (s->eos) {
+                rd_kafka_error_t *error =
+                        rd_kafka_init_transactions(s->producer, 30000);
+                if (error) {
+                        err = BAD(WT_ERR_IO,
+                                  "exactly_once: initialising transactions "
+                                  "failed: %s (the brokers must support "
+                                  "transactions, and the transaction state "
+                                  "topic must be creatable)",
+                                  rd_kafka_error_string(error));
+                        rd_kafka_error_destroy(error);
                         goto fail;
                 }
         }
@@ -1259,6 +1704,8 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                 atomic_store(&s->fatal, 1);
         }
         rd_kafka_topic_partition_list_destroy(topics);
+        if (!atomic_load(&s->stop) && s->eos)
+                wt_txn_begin(s);
         if (!atomic_load(&s->stop))
                 atomic_store(&s->subscribed, 1);
         if (!atomic_load(&s->stop))
@@ -1281,6 +1728,15 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                 }
                 if (atomic_exchange(&s->reload_requested, 0))
                         wt_stream_reload(s);
+                /* exactly_once: commit on the interval; abort at once
+                 * when an output of the transaction failed. */
+                if (s->eos && atomic_load(&s->txn_failed))
+                        wt_txn_abort(s, 1, "an output failed");
+                else if (s->eos && wt_now_ms() - s->txn_begun_ms >=
+                                           cfg->commit_interval_ms)
+                        wt_txn_commit(s, "interval");
+                if (atomic_load(&s->stop))
+                        break;
                 /* Backpressure: admit nothing past the in-flight bounds. */
                 if (atomic_load(&s->inflight) >= cfg->queue_max_messages ||
                     atomic_load(&s->inflight_bytes) >= cfg->queue_max_bytes) {
@@ -1354,10 +1810,20 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                             "ms: abandoned, their offsets are not committed",
                             (uint64_t)atomic_load(&s->inflight),
                             cfg->shutdown_timeout_ms);
-        rd_kafka_flush(s->producer, 5000);
-        err = rd_kafka_commit(s->consumer, NULL, 0);
-        if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-                wt_log_warn("final commit: %s", rd_kafka_err2str(err));
+        if (s->eos) {
+                /* Commit what finished; a failed or unfinished transaction
+                 * is aborted: its inputs come again after a restart. */
+                if (drained && !atomic_load(&s->fatal) &&
+                    !atomic_load(&s->txn_failed))
+                        wt_txn_commit(s, "shutdown");
+                else
+                        wt_txn_abort(s, 0, "shutdown");
+        } else {
+                rd_kafka_flush(s->producer, 5000);
+                err = rd_kafka_commit(s->consumer, NULL, 0);
+                if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+                        wt_log_warn("final commit: %s", rd_kafka_err2str(err));
+        }
         err = rd_kafka_consumer_close(s->consumer);
         if (err)
                 wt_log_warn("leaving the group: %s", rd_kafka_err2str(err));
@@ -1466,9 +1932,26 @@ char *wt_stream_metrics(wt_stream_t *s, size_t *lenp) {
                    "Output records (labeled, per-label, unlabeled, dead "
                    "letters) the broker acknowledged.",
                    atomic_load(&s->produced));
+        wt_text_add(&t, "# HELP wiretag_topic_records_produced_total Output "
+                        "records the broker acknowledged, per topic.\n"
+                        "# TYPE wiretag_topic_records_produced_total "
+                        "counter\n");
+        for (l = 0; l < s->notopics; l++)
+                wt_text_add(&t,
+                            "wiretag_topic_records_produced_total{topic=\"%s\"}"
+                            " %" PRIu64 "\n",
+                            wt_prom_label(s->otopics[l].name, lab, sizeof(lab)),
+                            (uint64_t)atomic_load(&s->otopics[l].produced));
         WT_COUNTER(&t, "wiretag_produce_failures_total",
-                   "Output records the broker refused.",
+                   "Output records the broker refused (or an abort purged).",
                    atomic_load(&s->produce_failed));
+        WT_COUNTER(&t, "wiretag_transactions_committed_total",
+                   "exactly_once: transactions committed with their offsets.",
+                   atomic_load(&s->txn_commits));
+        WT_COUNTER(&t, "wiretag_transactions_aborted_total",
+                   "exactly_once: transactions aborted (their inputs were "
+                   "processed again).",
+                   atomic_load(&s->txn_aborts));
         WT_COUNTER(&t, "wiretag_messages_committed_total",
                    "Input messages whose offset is stored for commit.",
                    atomic_load(&s->committed));
