@@ -48,6 +48,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "wt_article.h"
+#include "wt_kstats.h"
 #include "wt_log.h"
 #include "wt_model.h"
 #include "wt_jsonmem.h"
@@ -201,6 +202,7 @@ struct wt_stream_s {
         atomic_uint_fast64_t dlq_by_err[WT_ERR__CNT];
         atomic_uint_fast64_t rebalances;
         atomic_int subscribed;
+        wt_kstats_t *kstats; /* librdkafka statistics, for metrics */
         _Atomic(wt_binding_t *) scrape_hazard; /* a metrics scrape's */
         pthread_mutex_t scrape_lock;           /* one scrape at a time */
 };
@@ -1277,6 +1279,42 @@ static void wt_kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
                     rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
+/* librdkafka's statistics (statistics.interval.ms): kept for /metrics
+ * (consumer lag per partition, producer batches). */
+static int wt_kafka_stats_cb(rd_kafka_t *rk, char *json, size_t len,
+                             void *opaque) {
+        wt_stream_t *s = opaque;
+        char errstr[256];
+        if (wt_kstats_update(s->kstats,
+                             rd_kafka_type(rk) == RD_KAFKA_CONSUMER
+                                     ? WT_KSTATS_CONSUMER
+                                     : WT_KSTATS_PRODUCER,
+                             json, len, errstr, sizeof(errstr)))
+                wt_log_warn("%s statistics: %s", rd_kafka_name(rk), errstr);
+        return 0; /* librdkafka frees json */
+}
+
+/* With metrics.listen, statistics every 5 s unless the configuration
+ * asks for another interval. */
+static int wt_stats_interval(const wt_config_t *cfg, rd_kafka_conf_t *conf,
+                             char *errstr, size_t errstr_size) {
+        char v[32], kerr[256];
+        size_t size = sizeof(v);
+        if (!cfg->metrics_listen)
+                return 0;
+        if (rd_kafka_conf_get(conf, "statistics.interval.ms", v, &size) ==
+                    RD_KAFKA_CONF_OK &&
+            strcmp(v, "0"))
+                return 0;
+        if (rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", kerr,
+                              sizeof(kerr)) != RD_KAFKA_CONF_OK) {
+                wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
+                          "statistics.interval.ms: %s", kerr);
+                return -1;
+        }
+        return 0;
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 static wt_otopic_t *wt_otopic_find(wt_stream_t *s, const char *name) {
@@ -1469,6 +1507,10 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
         pthread_cond_init(&s->cond, NULL);
         pthread_mutex_init(&s->scrape_lock, NULL);
         wt_log_set_level(cfg->log_level);
+        if (!(s->kstats = wt_kstats_new())) {
+                err = WT_ERR_NOMEM;
+                goto fail;
+        }
 
         {
                 wt_binding_t *b;
@@ -1494,6 +1536,12 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
         }
         rd_kafka_conf_set_opaque(conf, s);
         rd_kafka_conf_set_dr_msg_cb(conf, wt_dr_cb);
+        rd_kafka_conf_set_stats_cb(conf, wt_kafka_stats_cb);
+        if (wt_stats_interval(cfg, conf, errstr, errstr_size)) {
+                rd_kafka_conf_destroy(conf);
+                err = WT_ERR_INVALID_ARG;
+                goto fail;
+        }
         rd_kafka_conf_set_log_cb(conf, wt_kafka_log_cb);
         rd_kafka_conf_set_error_cb(conf, wt_kafka_error_cb);
         s->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
@@ -1511,6 +1559,12 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
         }
         rd_kafka_conf_set_opaque(conf, s);
         rd_kafka_conf_set_rebalance_cb(conf, wt_rebalance_cb);
+        rd_kafka_conf_set_stats_cb(conf, wt_kafka_stats_cb);
+        if (wt_stats_interval(cfg, conf, errstr, errstr_size)) {
+                rd_kafka_conf_destroy(conf);
+                err = WT_ERR_INVALID_ARG;
+                goto fail;
+        }
         rd_kafka_conf_set_log_cb(conf, wt_kafka_log_cb);
         rd_kafka_conf_set_error_cb(conf, wt_kafka_error_cb);
         s->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
@@ -1889,6 +1943,10 @@ static const char *wt_prom_label(const char *v, char *out, size_t size) {
         return out;
 }
 
+static void wt_kstats_emit(void *opaque, const char *text, size_t len) {
+        wt_text_add(opaque, "%.*s", (int)len, text);
+}
+
 #define WT_COUNTER(t, name, help, v)                                           \
         wt_text_add(t, "# HELP " name " " help "\n# TYPE " name               \
                        " counter\n" name " %" PRIu64 "\n",                    \
@@ -2020,6 +2078,7 @@ char *wt_stream_metrics(wt_stream_t *s, size_t *lenp) {
                     "\nwiretag_classify_seconds_sum %.9f\n"
                     "wiretag_classify_seconds_count %" PRIu64 "\n",
                     cum, (double)sum_ns / 1e9, cum);
+        wt_kstats_render(s->kstats, wt_kstats_emit, &t);
         pthread_mutex_unlock(&s->scrape_lock);
         if (t.oom) {
                 free(t.buf);
@@ -2111,6 +2170,7 @@ void wt_stream_destroy(wt_stream_t *s) {
         free(s->otopics);
         free(s->routes);
         wt_binding_free(atomic_load(&s->binding));
+        wt_kstats_destroy(s->kstats);
         pthread_mutex_destroy(&s->lock);
         pthread_cond_destroy(&s->cond);
         free(s);

@@ -70,6 +70,10 @@ def main():
     g.add_argument("--classified", type=int, required=True)
     g.add_argument("--dlq", action="append", default=[])
     g.add_argument("--produced", type=int, required=True)
+    g.add_argument("--topic", action="append", default=[],
+                   help="TOPIC=N: records acknowledged for an output topic")
+    g.add_argument("--sent-at-least", type=int, default=0,
+                   help="librdkafka statistics: records sent, summed over --topic")
     a = ap.parse_args()
 
     if a.cmd == "wait-healthy":
@@ -121,6 +125,14 @@ def main():
     eq("wiretag_in_flight_messages", 0)
     eq("wiretag_records_produced_total", a.produced)
     eq("wiretag_produce_failures_total", 0)
+    sent = 0
+    for spec in a.topic:
+        topic, n = spec.rsplit("=", 1)
+        eq('wiretag_topic_records_produced_total{topic="%s"}' % topic, int(n))
+        sent += m.get('wiretag_producer_records_sent_total{topic="%s"}' % topic, 0)
+    if a.topic:
+        check(sent >= a.sent_at_least, "librdkafka statistics: %d records sent (at least %d)"
+              % (sent, a.sent_at_least))
     for spec in a.dlq:
         code, n = spec.split("=")
         eq('wiretag_dead_letters_total{error="%s"}' % code, int(n))

@@ -34,7 +34,8 @@ rc=$?
 check "metrics.listen=nohost: exit 3 (got $rc)" [ "$rc" -eq 3 ]
 check "... saying what is wrong" grep -q 'metrics.listen: "nohost" is not HOST:PORT' "$WORK/bad-listen.log"
 
-wt_start "$WORK/run.log" "${WT_ARGS[@]}" -X "metrics.listen=127.0.0.1:$MPORT"
+wt_start "$WORK/run.log" "${WT_ARGS[@]}" -X "metrics.listen=127.0.0.1:$MPORT" \
+  -X statistics.interval.ms=500
 check "/healthz: 200 once subscribed" "${MC[@]}" wait-healthy "$URL" 30
 
 for name in $(cat "$WORK/data/sources"); do cat "$WORK/data/src-$name.tsv"; done |
@@ -45,11 +46,23 @@ wait_for 60 "$N outputs and 3 dead letters" eval "count_ge '$TP.out' $N && count
   { show_log "$WORK/run.log"; abort "wiretag did not label everything within 60 s"; }
 check "every input committed, as /metrics says" \
   "${MC[@]}" wait-metric "$URL" wiretag_messages_committed_total $((N + 3)) 30
+# Consumer lag from librdkafka's statistics: zero on both partitions once
+# everything is committed (statistics every 0.5 s).
+for p in 0 1; do
+  check "consumer lag of $TP.in [$p] reaches 0" "${MC[@]}" wait-metric "$URL" \
+    "wiretag_consumer_lag_messages{topic=\"$TP.in\",partition=\"$p\"}" 0 20
+done
 produced=0
-for t in out dlq mil dip mty unl; do produced=$((produced + $(count "$TP.$t"))); done
+per_topic=()
+for t in out dlq mil dip mty unl; do
+  c=$(count "$TP.$t")
+  produced=$((produced + c))
+  per_topic+=(--topic "$TP.$t=$c")
+done
 "${MC[@]}" check "$URL" --ref "$WORK/ref.jsonl" --model-id "$MODEL_ID" \
   --consumed $((N + 3)) --classified "$N" --produced "$produced" \
-  --dlq json=1 --dlq not_object=1 --dlq field_missing=1
+  --dlq json=1 --dlq not_object=1 --dlq field_missing=1 \
+  "${per_topic[@]}" --sent-at-least "$produced"
 check "metrics_check: all counters match what was sent" [ $? -eq 0 ]
 "${MC[@]}" get "$URL/healthz" >"$WORK/health.txt"
 check "/healthz body: ok" eval "[ \"\$(sed -n 3p '$WORK/health.txt')\" = ok ]"
