@@ -88,9 +88,11 @@ struct wt_ptrack {
         uint64_t txn_count;
         int64_t committed_offset, first_offset;
         /* exactly_once with output.error.policy=dlq: inputs whose output
-         * the broker refused; after the rewind they go to dlq.topic. */
+         * to a topic the broker refused; after the rewind that output is
+         * skipped and the input goes to dlq.topic as well. */
         struct wt_poison {
                 int64_t offset;
+                const struct wt_otopic *topic;
                 char why[256];
         } *poison;
         size_t npoison, cappoison;
@@ -379,14 +381,16 @@ static void wt_job_release(wt_job_t *job) {
                 wt_job_finish(job);
 }
 
-/* exactly_once: remember that the broker refused an output of this input,
- * so that after the rewind it goes to dlq.topic. Any thread. */
+/* exactly_once: remember that the broker refused this input's output to
+ * topic, so that after the rewind it is skipped and the input goes to
+ * dlq.topic as well. Any thread. */
 static void wt_ptrack_poison(wt_ptrack_t *pt, int64_t offset,
-                             const char *why) {
+                             const struct wt_otopic *topic, const char *why) {
         size_t i;
         pthread_mutex_lock(&pt->lock);
         for (i = 0; i < pt->npoison; i++)
-                if (pt->poison[i].offset == offset)
+                if (pt->poison[i].offset == offset &&
+                    pt->poison[i].topic == topic)
                         break;
         if (i == pt->npoison) {
                 if (pt->npoison == pt->cappoison) {
@@ -402,6 +406,7 @@ static void wt_ptrack_poison(wt_ptrack_t *pt, int64_t offset,
                         pt->cappoison = cap;
                 }
                 pt->poison[i].offset = offset;
+                pt->poison[i].topic = topic;
                 snprintf(pt->poison[i].why, sizeof(pt->poison[i].why), "%s",
                          why);
                 pt->npoison++;
@@ -410,8 +415,10 @@ static void wt_ptrack_poison(wt_ptrack_t *pt, int64_t offset,
         pthread_mutex_unlock(&pt->lock);
 }
 
-/* 1 (and why) when the input at offset had an output refused before. */
-static int wt_ptrack_poisoned(wt_ptrack_t *pt, int64_t offset, char *why,
+/* 1 (and why) when the input at offset had its output to topic refused
+ * before. */
+static int wt_ptrack_poisoned(wt_ptrack_t *pt, int64_t offset,
+                              const struct wt_otopic *topic, char *why,
                               size_t size) {
         size_t i;
         int found = 0;
@@ -419,7 +426,8 @@ static int wt_ptrack_poisoned(wt_ptrack_t *pt, int64_t offset, char *why,
                 return 0;
         pthread_mutex_lock(&pt->lock);
         for (i = 0; i < pt->npoison && !found; i++)
-                if (pt->poison[i].offset == offset) {
+                if (pt->poison[i].offset == offset &&
+                    pt->poison[i].topic == topic) {
                         snprintf(why, size, "%s", pt->poison[i].why);
                         found = 1;
                 }
@@ -454,19 +462,21 @@ static void wt_dead_letter(wt_stream_t *s, wt_job_t *job, wt_err_t err,
  *  - refused for good (wt_err_permanent), policy dlq: the input goes to
  *    dlq.topic (output_refused) and the job completes when that is
  *    acknowledged; exactly_once cannot publish inside a transaction the
- *    refusal has doomed, so it remembers the input, aborts, rewinds, and
- *    dead-letters it when it comes again;
- *  - exactly_once, anything else but a refused dead letter or policy
- *    stop: abort, rewind and process it again;
+ *    refusal has doomed, so it remembers the input and topic, aborts,
+ *    rewinds, and when the input comes again publishes its other outputs
+ *    and the dead letter (the same records as at_least_once);
+ *  - exactly_once, any failure not for good (a timeout, or the
+ *    transaction already doomed): abort, rewind and process it again;
  *  - otherwise stop wiretag; the job stays failed, so its offset never
  *    commits and a restart processes it again.
  * Purges (an abort, or shutdown) are no verdict on the record: the job
  * just fails. */
 static void wt_output_failed(wt_stream_t *s, wt_job_t *job,
-                             const char *topic, rd_kafka_resp_err_t err) {
+                             wt_otopic_t *ot, rd_kafka_resp_err_t err) {
         const rd_kafka_message_t *in = job->rkm;
+        const char *topic = ot->name;
         int permanent = wt_err_permanent(err);
-        int dead_letter = !strcmp(topic, s->dlq->name);
+        int dead_letter = ot == s->dlq;
         char why[256];
 
         atomic_fetch_add(&s->produce_failed, 1);
@@ -480,7 +490,7 @@ static void wt_output_failed(wt_stream_t *s, wt_job_t *job,
         if (permanent && !dead_letter &&
             s->cfg->output_policy == WT_OUTPUT_POLICY_DLQ) {
                 if (s->eos) {
-                        wt_ptrack_poison(job->pt, in->offset, why);
+                        wt_ptrack_poison(job->pt, in->offset, ot, why);
                         atomic_store(&job->failed, 1);
                         if (!atomic_exchange(&s->txn_failed, 1))
                                 wt_log_warn("%s [%" PRId32 "] offset %" PRId64
@@ -502,7 +512,9 @@ static void wt_output_failed(wt_stream_t *s, wt_job_t *job,
                 return;
         }
         atomic_store(&job->failed, 1);
-        if (s->eos && !dead_letter && !permanent) {
+        if (s->eos && !permanent) {
+                /* Also what every output gets once the transaction is
+                 * doomed (Local: Erroneous state). */
                 if (!atomic_exchange(&s->txn_failed, 1))
                         wt_log_warn("%s [%" PRId32 "] offset %" PRId64
                                     ": %s; aborting the transaction, the "
@@ -534,7 +546,7 @@ static void wt_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
         wt_otopic_t *ot = rd_kafka_topic_opaque(rkm->rkt);
         (void)rk;
         if (rkm->err) {
-                wt_output_failed(s, job, ot->name, rkm->err);
+                wt_output_failed(s, job, ot, rkm->err);
         } else {
                 atomic_fetch_add(&s->produced, 1);
                 atomic_fetch_add_explicit(&ot->produced, 1,
@@ -574,7 +586,7 @@ static void wt_produce(wt_stream_t *s, wt_job_t *job, wt_otopic_t *ot,
         }
         if (err) {
                 rd_kafka_headers_destroy(hdrs);
-                wt_output_failed(s, job, ot->name, err);
+                wt_output_failed(s, job, ot, err);
                 wt_job_release(job);
         }
 }
@@ -627,6 +639,25 @@ static wt_binding_t *wt_binding_hold(wt_stream_t *s,
         }
 }
 
+/* Publish the labeled record to ot, with the input's headers plus ours;
+ * unless the broker refused this input's record there before (exactly_once
+ * after a rewind): then set *refused and why, for the dead letter. */
+static void wt_publish(wt_stream_t *s, wt_job_t *job, wt_otopic_t *ot,
+                       const wt_recbuf_t *rec, const wt_binding_t *b,
+                       const char *labels, int *refused, char *why,
+                       size_t why_size) {
+        rd_kafka_headers_t *h;
+        if (wt_ptrack_poisoned(job->pt, job->rkm->offset, ot, why,
+                               why_size)) {
+                *refused = 1;
+                return;
+        }
+        h = wt_input_headers(job->rkm);
+        rd_kafka_header_add(h, "wiretag-model", -1, wt_model_id(b->model), -1);
+        rd_kafka_header_add(h, "wiretag-labels", -1, labels, -1);
+        wt_produce(s, job, ot, rec->data, rec->len, h, 1);
+}
+
 static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         const rd_kafka_message_t *in = job->rkm;
         wt_binding_t *b;
@@ -634,18 +665,14 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         wt_prediction_t pred;
         char errstr[512], labels[4096];
         wt_err_t err;
-        const char *out;
         size_t i, r, off = 0;
+        int refused;
 
         atomic_store(&job->pending, 1); /* the guard */
         b = wt_binding_hold(s, &w->hazard);
         wt_jsonmem_enter(w->json); /* until done: no malloc per message */
         if (!in->payload || in->len == 0) {
                 wt_dead_letter(s, job, WT_ERR_JSON, "empty message", 1);
-                goto done;
-        }
-        if (wt_ptrack_poisoned(job->pt, in->offset, errstr, sizeof(errstr))) {
-                wt_dead_letter(s, job, WT_ERR_OUTPUT_REFUSED, errstr, 1);
                 goto done;
         }
         err = wt_article_parse(in->payload, in->len, &b->fconf,
@@ -684,7 +711,6 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                                1);
                 goto done;
         }
-        out = w->record.data;
         labels[0] = '\0';
         for (i = 0; i < pred.ntags && off < sizeof(labels); i++)
                 off += (size_t)snprintf(
@@ -692,41 +718,27 @@ static void wt_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                         i ? "," : "",
                         wt_model_label(b->model, pred.tags[i].label));
 
-        /* Every output carries the input's headers plus ours. */
-#define WT_OUT_HEADERS(h)                                                      \
-        do {                                                                   \
-                (h) = wt_input_headers(in);                                    \
-                rd_kafka_header_add((h), "wiretag-model", -1,                  \
-                                    wt_model_id(b->model), -1);                \
-                rd_kafka_header_add((h), "wiretag-labels", -1, labels, -1);    \
-        } while (0)
-
         for (i = 0; i < pred.ntags; i++)
                 atomic_fetch_add_explicit(&b->tags[pred.tags[i].label], 1,
                                           memory_order_relaxed);
         if (!pred.ntags)
                 atomic_fetch_add_explicit(&b->untagged, 1,
                                           memory_order_relaxed);
-        {
-                rd_kafka_headers_t *h;
-                size_t len = w->record.len;
-                atomic_fetch_add(&s->classified, 1);
-                WT_OUT_HEADERS(h);
-                wt_produce(s, job, s->out, out, len, h, 1);
-                for (r = 0; r < s->nroutes; r++)
-                        for (i = 0; i < pred.ntags; i++)
-                                if (pred.tags[i].label ==
-                                    (uint32_t)b->route_label[r]) {
-                                        WT_OUT_HEADERS(h);
-                                        wt_produce(s, job, s->routes[r].topic,
-                                                   out, len, h, 1);
-                                }
-                if (pred.ntags == 0 && s->unlabeled) {
-                        WT_OUT_HEADERS(h);
-                        wt_produce(s, job, s->unlabeled, out, len, h, 1);
-                }
-        }
-#undef WT_OUT_HEADERS
+        atomic_fetch_add(&s->classified, 1);
+        refused = 0;
+        wt_publish(s, job, s->out, &w->record, b, labels, &refused, errstr,
+                   sizeof(errstr));
+        for (r = 0; r < s->nroutes; r++)
+                for (i = 0; i < pred.ntags; i++)
+                        if (pred.tags[i].label == (uint32_t)b->route_label[r])
+                                wt_publish(s, job, s->routes[r].topic,
+                                           &w->record, b, labels, &refused,
+                                           errstr, sizeof(errstr));
+        if (pred.ntags == 0 && s->unlabeled)
+                wt_publish(s, job, s->unlabeled, &w->record, b, labels,
+                           &refused, errstr, sizeof(errstr));
+        if (refused && !atomic_exchange(&job->dead_lettered, 1))
+                wt_dead_letter(s, job, WT_ERR_OUTPUT_REFUSED, errstr, 1);
 done:
         wt_jsonmem_leave(w->json);
         atomic_store(&w->hazard, NULL);
