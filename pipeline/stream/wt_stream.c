@@ -1803,6 +1803,9 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                         wt_txn_commit(s, "interval");
                 if (atomic_load(&s->stop))
                         break;
+                if (cfg->stats_interval_ms &&
+                    wt_now_ms() - last_ms >= cfg->stats_interval_ms)
+                        wt_log_stats(s, &last_ms, &last_consumed, &last_bytes);
                 /* Backpressure: admit nothing past the in-flight bounds. */
                 if (atomic_load(&s->inflight) >= cfg->queue_max_messages ||
                     atomic_load(&s->inflight_bytes) >= cfg->queue_max_bytes) {
@@ -1815,9 +1818,6 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                 }
                 if (s->npaused)
                         wt_release_held(s);
-                if (cfg->stats_interval_ms &&
-                    wt_now_ms() - last_ms >= cfg->stats_interval_ms)
-                        wt_log_stats(s, &last_ms, &last_consumed, &last_bytes);
 
                 rkm = rd_kafka_consumer_poll(s->consumer, 100);
                 if (!rkm)

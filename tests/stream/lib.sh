@@ -268,3 +268,113 @@ show_log() {
   echo "--- $1 (last ${2:-40} lines) ---"
   tail -n "${2:-40}" "$1" | sed 's/^/  /'
 }
+
+# ------------------------------------------------- processing guarantee --
+#
+# A test that runs in both modes reads WT_STREAM_GUARANTEE (CMake sets it
+# per registration; default at_least_once) with wt_guarantee, adds
+# guarantee_args NAME to each instance's options, reads its output topics
+# with dump_out, and asserts zero duplicates when EOS=1.
+
+# wt_guarantee: GUARANTEE (at_least_once | exactly_once) and EOS (0 | 1).
+wt_guarantee() {
+  GUARANTEE=${WT_STREAM_GUARANTEE:-at_least_once}
+  case $GUARANTEE in
+    at_least_once) EOS=0 ;;
+    exactly_once) EOS=1 ;;
+    *) abort "WT_STREAM_GUARANTEE=$GUARANTEE: not at_least_once or exactly_once" ;;
+  esac
+  say "processing guarantee: $GUARANTEE"
+}
+
+# guarantee_args NAME: into GUARANTEE_ARGS, the options of the instance
+# called NAME (a, b...). exactly_once: processing.guarantee and an
+# instance.id of its own for each instance that runs at the same time;
+# at_least_once: none (the binary's default).
+guarantee_args() {
+  GUARANTEE_ARGS=()
+  if [ "${EOS:-0}" = 1 ]; then
+    GUARANTEE_ARGS=(-X processing.guarantee=exactly_once -X "instance.id=$1")
+  fi
+}
+
+# dump_committed TOPIC FILE: like dump, but only committed transactions
+# (isolation.level=read_committed; aborted records are skipped).
+dump_committed() {
+  timeout 60 kcat -b "$BOOTSTRAP" -C -t "$1" -o beginning -e -q -J \
+    -X isolation.level=read_committed \
+    -X fetch.message.max.bytes=16777216 >"$2" 2>"$2.err" || {
+    say "kcat could not read $1 (read_committed): $(head -c 500 "$2.err")"
+    return 1
+  }
+}
+
+# dump_out TOPIC FILE: read a topic wiretag writes: dump_committed under
+# exactly_once, else dump. (count, from the watermarks, includes
+# transaction markers and aborted records: under exactly_once it is only
+# an upper bound of what a reader sees, never a progress check against N.)
+dump_out() {
+  if [ "${EOS:-0}" = 1 ]; then dump_committed "$@"; else dump "$@"; fi
+}
+
+# --------------------------------------------------- broker interruption --
+
+# feed_robust_start TOPIC DIR CHUNK PAUSE [HOLD]: like feed_start, for a
+# broker that goes away and comes back. kcat gives up as soon as all
+# brokers are down, so a chunk that fails waits (at most 90 s) for the
+# broker to serve again and is produced again, at most 8 tries. A retried
+# chunk may leave duplicates in the input topic (what the failed try got
+# in), so a test checks against the input topic's dump, not DIR/ids.
+# Progress (lines sent, failed tries) in DIR/feed.log, kcat's messages in
+# DIR/feed.log.err. Sets FEED_PID; feed_wait waits for it.
+feed_robust_start() {
+  local t=$1 dir=$2 chunk=$3 pause=$4 hold=${5:-0}
+  FEED_GO=$dir/feed.go
+  FEED_LOG=$dir/feed.log
+  rm -f "$FEED_GO"
+  : >"$FEED_LOG"
+  mkdir -p "$dir/chunks"
+  (
+    sent=0
+    while read -r name; do
+      rm -f "$dir/chunks/"*
+      split -l "$chunk" -d -a 4 "$dir/src-$name.tsv" "$dir/chunks/c."
+      for c in "$dir/chunks/"c.*; do
+        if [ "$hold" -gt 0 ] && [ "$sent" -ge "$hold" ] && [ ! -e "$FEED_GO" ]; then
+          echo "$(date +%T) holding at $sent" >>"$FEED_LOG"
+          wait_for 120 "feed_release" test -e "$FEED_GO" || exit 1
+        fi
+        try=1
+        until timeout 120 kcat -b "$BOOTSTRAP" -P -t "$t" -K '\t' -H "src=$name" -H "run=$RUN" \
+          -X enable.idempotence=true -X message.timeout.ms=90000 <"$c" 2>>"$FEED_LOG.err"; do
+          echo "$(date +%T) $name $(basename "$c"): try $try failed" >>"$FEED_LOG"
+          [ "$try" -ge 8 ] && exit 1
+          try=$((try + 1))
+          wait_for 90 "the broker to serve the feeder again" \
+            eval 'timeout 10 kcat -L -b "$BOOTSTRAP" -m 5 >/dev/null 2>&1' || true
+        done
+        sent=$((sent + $(wc -l <"$c")))
+        echo "$(date +%T) $name $(basename "$c"): sent, $sent in all" >>"$FEED_LOG"
+        sleep "$pause"
+      done
+    done <"$dir/sources"
+  ) &
+  FEED_PID=$!
+  WT_PIDS+=("$FEED_PID")
+}
+
+# broker_ctl start|stop|status: tests/kafka/broker.sh on the broker the
+# tests use (WT_KAFKA_PORT, WT_KAFKA_DATA: what ctest sets). stop keeps the
+# data dir (only --wipe deletes it), so a start brings back every topic,
+# committed offset and transaction. Bounded by broker.sh's own timeouts
+# and by timeout(1).
+broker_ctl() {
+  timeout 120 bash "$SRC/tests/kafka/broker.sh" "$1" >/dev/null
+}
+
+# broker_is_ours: 0 when WT_KAFKA_DATA names the data dir of a broker
+# configured for this test's port (so stopping it stops only our broker).
+broker_is_ours() {
+  [ -n "${WT_KAFKA_DATA:-}" ] &&
+    grep -q "^listeners=PLAINTEXT://127.0.0.1:$PORT," "$WT_KAFKA_DATA/server.properties" 2>/dev/null
+}

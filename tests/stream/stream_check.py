@@ -12,6 +12,7 @@
   basic ...                   the end-to-end checks of run_basic.sh
   bad ...                     the dead-letter checks of run_bad_input.sh
   cover ...                   at-least-once: every input id in the output
+  cover-input ...             the same against the input topic's dump
 
 Topic dumps are `kcat -C -J` output: one JSON envelope a line, payload and
 key as JSON strings of the raw bytes (read back with surrogateescape, so
@@ -573,6 +574,135 @@ def cmd_cover(a):
     done()
 
 
+# ---------------------------------------------------------- cover-input --
+
+def cmd_cover_input(a):
+    """Like cover, but what is expected is what the input topic really
+    holds (its dump): each input record's id at least as often in the
+    output as in the input (a producer retried by the test may have put an
+    id in twice); duplicates are the output copies beyond that. With
+    --ids, also checks that every generated id reached the input topic
+    (the harness lost nothing)."""
+    def keys(recs):
+        return collections.Counter(r["key"].decode("utf-8", "replace")
+                                   for r in recs if r["key"] is not None)
+    in_recs = load_dump(a.input_dump)
+    want = keys(in_recs)
+    recs = load_dump(a.out)
+    got = keys(recs)
+    missing = {i: c - got[i] for i, c in want.items() if got[i] < c}
+    extra = [i for i in got if i not in want]
+    dup_ids = {i: got[i] - c for i, c in want.items() if got[i] > c}
+    summary = {"input_records": len(in_recs), "input_ids": len(want),
+               "input_duplicate_records": sum(c - 1 for c in want.values()),
+               "records": len(recs), "missing": sum(missing.values()),
+               "duplicated_ids": len(dup_ids),
+               "duplicate_records": sum(dup_ids.values()), "extra": len(extra)}
+    unproduced = []
+    if a.ids:
+        with open(a.ids, encoding="utf-8") as f:
+            unproduced = [l.rstrip("\n") for l in f if l.strip() and want[l.rstrip("\n")] == 0]
+        summary["generated_not_produced"] = len(unproduced)
+    with open(a.summary, "w") as f:
+        json.dump(summary, f)
+    if a.quiet:
+        sys.exit(0 if not missing else 1)
+    print("# coverage (against the input topic): %s" % json.dumps(summary))
+    if a.ids:
+        check(not unproduced, "input topic: every generated article produced (%d not)"
+              % len(unproduced), unproduced)
+    check(not missing, "output: every input record's id (%d records of %d missing)"
+          % (summary["missing"], len(in_recs)), sorted(missing.items()))
+    check(not extra, "output: nothing but the inputs", extra)
+    if dup_ids:
+        print("# duplicates: %d ids, %d extra records, e.g. %s"
+              % (len(dup_ids), summary["duplicate_records"], sorted(dup_ids.items())[:5]))
+    if a.max_duplicates is not None:
+        check(summary["duplicate_records"] <= a.max_duplicates,
+              "duplicates: %d extra records (at most %d expected)"
+              % (summary["duplicate_records"], a.max_duplicates),
+              ["%s x%d" % kv for kv in sorted(dup_ids.items())])
+    done()
+
+
+# ---------------------------------------------------------------- exact --
+
+def cmd_exact(a):
+    """exactly_once: each per-label topic (read_committed) holds exactly the
+    output records that carry its label, each once."""
+    out = load_dump(a.out)
+    labels = {}
+    for r in out:
+        hs = dict(r["headers"])
+        labels[r["key"]] = [l for l in (hs.get("wiretag-labels") or b"").decode().split(",") if l]
+    for spec_ in a.topic:
+        name, _, rest = spec_.partition("=")
+        path, _, label = rest.partition(":")
+        recs = load_dump(path)
+        keys = collections.Counter(r["key"] for r in recs)
+        want = {k for k, ls in labels.items() if (label in ls if label else not ls)}
+        dups = {k: c for k, c in keys.items() if c > 1}
+        check(not dups, "%s: no article twice (%d records)" % (name, len(recs)),
+              ["%r x%d" % kv for kv in sorted(dups.items())])
+        check(set(keys) == want, "%s: exactly the %d articles labeled %r in the output (got %d)"
+              % (name, len(want), label, len(keys)),
+              sorted(set(keys) ^ want))
+    done()
+
+
+# -------------------------------------------------------------- refused --
+
+def cmd_refused(a):
+    """output.error.policy=dlq: the inputs labeled LABEL (whose copy to the
+    refusing topic failed) are in the dead-letter topic once each, with
+    wiretag-error output_refused naming the topic, their original bytes
+    and source coordinates; nothing else is dead-lettered."""
+    out = load_dump(a.out)
+    inputs = {r["key"]: r for r in load_dump(a.input_dump)}
+    want = set()
+    for r in out:
+        ls = (dict(r["headers"]).get("wiretag-labels") or b"").decode().split(",")
+        if a.label in ls:
+            want.add(r["key"])
+    dlq = load_dump(a.dlq)
+    keys = collections.Counter(r["key"] for r in dlq)
+    check(want, "some inputs carry %s (%d)" % (a.label, len(want)))
+    check(set(keys) == want, "dlq: exactly the %d inputs labeled %s (got %d)"
+          % (len(want), a.label, len(keys)), sorted(set(keys) ^ want))
+    dups = {k: c for k, c in keys.items() if c > 1}
+    check(not dups, "dlq: no input twice", ["%r x%d" % kv for kv in sorted(dups.items())])
+    bad = []
+    for r in dlq:
+        hs = dict(r["headers"])
+        src = inputs.get(r["key"])
+        msg = (hs.get("wiretag-error-message") or b"").decode()
+        if (hs.get("wiretag-error") != b"output_refused" or a.topic not in msg
+                or a.reason not in msg or src is None or r["payload"] != src["payload"]
+                or hs.get("wiretag-source-offset") != str(src["offset"]).encode()
+                or hs.get("wiretag-source-partition") != str(src["partition"]).encode()):
+            bad.append((r["key"], hs.get("wiretag-error"), msg))
+    check(not bad, "dlq: output_refused, naming %s and %r, original bytes and source "
+          "partition/offset" % (a.topic, a.reason), bad)
+    print("# refused: %d inputs labeled %s dead-lettered" % (len(keys), a.label))
+    done()
+
+
+def cmd_first_refused(a):
+    """Per input partition, the offset of the first input labeled LABEL:
+    'PARTITION OFFSET' lines."""
+    out = load_dump(a.out)
+    inputs = {r["key"]: r for r in load_dump(a.input_dump)}
+    first = {}
+    for r in out:
+        ls = (dict(r["headers"]).get("wiretag-labels") or b"").decode().split(",")
+        if a.label in ls and r["key"] in inputs:
+            src = inputs[r["key"]]
+            p = src["partition"]
+            first[p] = min(first.get(p, src["offset"]), src["offset"])
+    for p in sorted(first):
+        print(p, first[p])
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -585,6 +715,16 @@ def main():
     g.add_argument("dir")
     g = sub.add_parser("oddgen")
     g.add_argument("dir")
+    g = sub.add_parser("refused")
+    for opt in ("--out", "--dlq", "--input-dump", "--label", "--topic", "--reason"):
+        g.add_argument(opt, required=True)
+    g = sub.add_parser("first-refused")
+    for opt in ("--out", "--input-dump", "--label"):
+        g.add_argument(opt, required=True)
+    g = sub.add_parser("exact")
+    g.add_argument("--out", required=True)
+    g.add_argument("--topic", action="append", required=True,
+                   help="NAME=DUMP:LABEL (empty LABEL: the unlabeled topic)")
     g = sub.add_parser("reload")
     g.add_argument("--inputs", required=True)
     g.add_argument("--out", required=True)
@@ -614,9 +754,17 @@ def main():
     g.add_argument("--input-dump")
     g.add_argument("--out-partitions", type=int, default=1)
     g.add_argument("--quiet", action="store_true")
+    g = sub.add_parser("cover-input")
+    g.add_argument("--input-dump", required=True)
+    g.add_argument("--out", required=True)
+    g.add_argument("--summary", required=True)
+    g.add_argument("--ids")
+    g.add_argument("--max-duplicates", type=int)
+    g.add_argument("--quiet", action="store_true")
     a = p.parse_args()
     {"gen": cmd_gen, "badgen": cmd_badgen, "oddgen": cmd_oddgen, "reload": cmd_reload, "basic": cmd_basic, "bad": cmd_bad,
-     "cover": cmd_cover}[a.cmd](a)
+     "cover": cmd_cover, "cover-input": cmd_cover_input, "exact": cmd_exact,
+     "refused": cmd_refused, "first-refused": cmd_first_refused}[a.cmd](a)
 
 
 if __name__ == "__main__":
