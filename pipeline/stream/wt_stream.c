@@ -140,6 +140,7 @@ typedef struct wt_otopic {
         rd_kafka_topic_t *rkt;  /* its opaque is this struct */
         int32_t partitions;
         atomic_uint_fast64_t produced; /* records the broker acknowledged */
+        atomic_int refusal_logged;     /* first refusal logged (WARN) */
 } wt_otopic_t;
 
 typedef struct wt_oroute {
@@ -483,6 +484,10 @@ static void wt_output_failed(wt_stream_t *s, wt_job_t *job,
         if (err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
             err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
                 atomic_store(&job->failed, 1);
+                /* exactly_once: librdkafka also purges a transaction that
+                 * needs an epoch bump; it must be aborted. */
+                if (s->eos)
+                        atomic_store(&s->txn_failed, 1);
                 return;
         }
         snprintf(why, sizeof(why), "publishing to %s: %s", topic,
@@ -502,11 +507,19 @@ static void wt_output_failed(wt_stream_t *s, wt_job_t *job,
                         return;
                 }
                 if (!atomic_exchange(&job->dead_lettered, 1)) {
-                        wt_log_warn("%s [%" PRId32 "] offset %" PRId64
-                                    ": %s; input published to dlq.topic "
-                                    "(output.error.policy=dlq)",
-                                    job->pt->topic, job->pt->partition,
-                                    in->offset, why);
+                        /* Once per topic at WARN: a topic that refuses
+                         * everything would flood the log (the metrics
+                         * count every one). */
+                        int first = !atomic_exchange(&ot->refusal_logged, 1);
+                        wt_log(first ? WT_LOG_WARN : WT_LOG_DEBUG,
+                               "%s [%" PRId32 "] offset %" PRId64
+                               ": %s; input published to dlq.topic "
+                               "(output.error.policy=dlq)%s",
+                               job->pt->topic, job->pt->partition, in->offset,
+                               why,
+                               first ? "; further refusals by this topic "
+                                       "are logged at debug level"
+                                     : "");
                         wt_dead_letter(s, job, WT_ERR_OUTPUT_REFUSED, why, 0);
                 }
                 return;
@@ -932,11 +945,15 @@ static int wt_drain(wt_stream_t *s, wt_ptrack_t **pts, int n,
 #define WT_TXN_TIMEOUT_MS 30000
 #define WT_TXN_RETRIES 6
 
-/* Wait (bounded) until no admitted message is in flight. */
-static int wt_drain_all(wt_stream_t *s, unsigned timeout_ms) {
+/* Wait (bounded) until no admitted message is in flight: 0, or -1 at the
+ * deadline; with doomed, 1 as soon as the open transaction has failed (its
+ * queued outputs get no delivery report before the abort purges them). */
+static int wt_drain_all(wt_stream_t *s, unsigned timeout_ms, int doomed) {
         uint64_t until = wt_now_ms() + timeout_ms;
         while (atomic_load(&s->inflight) > 0) {
                 struct timespec ts;
+                if (doomed && atomic_load(&s->txn_failed))
+                        return 1;
                 if (wt_now_ms() >= until)
                         return -1;
                 wt_deadline(&ts, 100);
@@ -952,11 +969,28 @@ static int wt_drain_all(wt_stream_t *s, unsigned timeout_ms) {
  * or in a state no abort fixes. */
 static void wt_txn_fatal(wt_stream_t *s, const char *what,
                          rd_kafka_error_t *error) {
+        rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+        int fenced = code == RD_KAFKA_RESP_ERR__FENCED ||
+                     code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+                     code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+        if (code == RD_KAFKA_RESP_ERR__FATAL) { /* the underlying one */
+                char reason[256];
+                code = rd_kafka_fatal_error(s->producer, reason,
+                                            sizeof(reason));
+                fenced = fenced || code == RD_KAFKA_RESP_ERR__FENCED ||
+                         code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+                         code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+        }
         if (!atomic_exchange(&s->fatal, 1))
-                wt_log_error("%s: %s; stopping (is another wiretag running "
-                             "with instance.id=%s in this group?)",
-                             what, rd_kafka_error_string(error),
-                             s->cfg->instance_id ? s->cfg->instance_id : "");
+                wt_log_error("%s: %s; stopping%s%s%s", what,
+                             rd_kafka_error_string(error),
+                             fenced ? " (fenced: is another wiretag running "
+                                      "with instance.id="
+                                    : "",
+                             fenced && s->cfg->instance_id
+                                     ? s->cfg->instance_id
+                                     : "",
+                             fenced ? " in this group?)" : "");
         atomic_store(&s->stop, 1);
         atomic_store(&s->txn_failed, 1);
 }
@@ -988,17 +1022,19 @@ static void wt_txn_abort(wt_stream_t *s, int rewind, const char *why) {
         wt_ptrack_t *pt;
         int i;
 
-        /* Let the workers finish first (unless stopping: the shutdown
-         * waited already); abort purges what is left. */
-        (void)wt_drain_all(s, atomic_load(&s->stop)
-                                      ? 0
-                                      : s->cfg->shutdown_timeout_ms);
+        /* Abort at once: a failed transaction's queued outputs get their
+         * delivery reports only when the abort purges them. A worker still
+         * producing meanwhile gets an error, which its input (rewound
+         * below) does not mind. */
         for (i = 0; i < WT_TXN_RETRIES; i++) {
                 if (error)
                         rd_kafka_error_destroy(error);
                 error = rd_kafka_abort_transaction(s->producer,
                                                    WT_TXN_TIMEOUT_MS);
-                if (!error || !rd_kafka_error_is_retriable(error))
+                /* An abort whose own EndTxn fails abortably is simply
+                 * tried again. */
+                if (!error || !(rd_kafka_error_is_retriable(error) ||
+                                rd_kafka_error_txn_requires_abort(error)))
                         break;
         }
         if (error) {
@@ -1006,7 +1042,13 @@ static void wt_txn_abort(wt_stream_t *s, int rewind, const char *why) {
                 rd_kafka_error_destroy(error);
                 return;
         }
-        (void)wt_drain_all(s, s->cfg->shutdown_timeout_ms); /* purged */
+        /* Purged, and the workers' stragglers failed: nothing of the
+         * aborted transaction is left in flight. */
+        if (wt_drain_all(s, s->cfg->shutdown_timeout_ms, 0))
+                wt_log_warn("after the abort, %" PRIu64 " message(s) still "
+                            "in flight after %u ms",
+                            (uint64_t)atomic_load(&s->inflight),
+                            s->cfg->shutdown_timeout_ms);
         atomic_fetch_add(&s->txn_aborts, 1);
         atomic_store(&s->txn_failed, 0);
 
@@ -1076,11 +1118,20 @@ static void wt_txn_commit(wt_stream_t *s, const char *why) {
 
         if (atomic_load(&s->fatal))
                 return;
-        if (wt_drain_all(s, s->cfg->shutdown_timeout_ms)) {
+        switch (wt_drain_all(s, s->cfg->shutdown_timeout_ms, 1)) {
+        case 0:
+                break;
+        case 1:
+                wt_txn_abort(s, 1, "an output failed");
+                return;
+        default:
                 wt_txn_abort(s, 1, "outputs not acknowledged within "
                                    "shutdown.timeout.ms");
                 return;
         }
+        for (pt = s->assigned; pt; pt = pt->next)
+                if (pt->stuck) /* a failed job: never commit past it */
+                        atomic_store(&s->txn_failed, 1);
         if (atomic_load(&s->txn_failed)) {
                 wt_txn_abort(s, 1, "an output failed");
                 return;
@@ -1861,8 +1912,10 @@ wt_err_t wt_stream_run(wt_stream_t *s) {
                     (uint64_t)atomic_load(&s->inflight));
         {
                 uint64_t until = wt_now_ms() + cfg->shutdown_timeout_ms;
+                /* (A failed transaction's outputs wait for the abort.) */
                 while (atomic_load(&s->inflight) > 0 && wt_now_ms() < until &&
-                       !atomic_load(&s->fatal)) {
+                       !atomic_load(&s->fatal) &&
+                       !(s->eos && atomic_load(&s->txn_failed))) {
                         struct timespec ts;
                         wt_deadline(&ts, 100);
                         pthread_mutex_lock(&s->lock);
