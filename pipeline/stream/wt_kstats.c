@@ -101,15 +101,9 @@ static void wt_kstats_doc_free(wt_kstats_doc_t *d) {
         free(d);
 }
 
-/* A Prometheus label value (backslash, double quote and newline escaped)
- * in a new string, or NULL when out of memory. Kafka topic names need no
- * escaping, but the names come from outside wiretag. */
-static char *wt_kstats_label(const char *v) {
-        size_t n = strlen(v), o = 0;
-        char *out = malloc(2 * n + 1);
-        if (!out)
-                return NULL;
-        for (; *v; v++) {
+const char *wt_prom_label(const char *v, char *out, size_t size) {
+        size_t o = 0;
+        for (; *v && o + 3 < size; v++) {
                 if (*v == '\\' || *v == '"' || *v == '\n') {
                         out[o++] = '\\';
                         out[o++] = *v == '\n' ? 'n' : *v;
@@ -119,6 +113,14 @@ static char *wt_kstats_label(const char *v) {
         }
         out[o] = '\0';
         return out;
+}
+
+/* wt_prom_label in a new string, or NULL when out of memory. Kafka topic
+ * names need no escaping, but the names come from outside wiretag. */
+static char *wt_kstats_label(const char *v) {
+        size_t size = 2 * strlen(v) + 3;
+        char *out = malloc(size);
+        return out ? (char *)wt_prom_label(v, out, size) : NULL;
 }
 
 static int wt_kstats_part_cmp(const void *a, const void *b) {

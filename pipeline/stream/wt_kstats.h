@@ -82,4 +82,9 @@ wt_err_t wt_kstats_update(wt_kstats_t *ks, wt_kstats_role_t role,
  *  before the first update. */
 void wt_kstats_render(wt_kstats_t *ks, wt_kstats_emit_cb *emit, void *opaque);
 
+/** A Prometheus label value into out (size bytes, at least 3): backslash,
+ *  double quote and newline escaped; cut short rather than overflow.
+ *  Returns out. */
+const char *wt_prom_label(const char *v, char *out, size_t size);
+
 #endif /* WT_KSTATS_H */

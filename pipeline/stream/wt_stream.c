@@ -916,19 +916,26 @@ static void wt_describe_parts(const rd_kafka_topic_partition_list_t *parts,
                                         parts->elems[i].partition);
 }
 
-/* Wait (bounded) until no job of these partitions is in flight. */
+/* Wait (bounded) until no job of these partitions (pts NULL: of any) is
+ * in flight: 0, or -1 at the deadline; with doomed (exactly_once), 1 as
+ * soon as the open transaction has failed: its queued outputs get no
+ * delivery report before the abort purges them. */
 static int wt_drain(wt_stream_t *s, wt_ptrack_t **pts, int n,
-                    unsigned timeout_ms) {
+                    unsigned timeout_ms, int doomed) {
         uint64_t until = wt_now_ms() + timeout_ms;
         for (;;) {
                 uint64_t left = 0;
                 int i;
                 struct timespec ts;
-                for (i = 0; i < n; i++)
+                if (!pts)
+                        left = atomic_load(&s->inflight);
+                for (i = 0; pts && i < n; i++)
                         if (pts[i])
                                 left += wt_ptrack_inflight(pts[i]);
                 if (left == 0)
                         return 0;
+                if (doomed && atomic_load(&s->txn_failed))
+                        return 1;
                 if (wt_now_ms() >= until)
                         return -1;
                 wt_deadline(&ts, 100);
@@ -944,25 +951,6 @@ static int wt_drain(wt_stream_t *s, wt_ptrack_t **pts, int n,
  * (e.g. the coordinator moving) is retried this many times. */
 #define WT_TXN_TIMEOUT_MS 30000
 #define WT_TXN_RETRIES 6
-
-/* Wait (bounded) until no admitted message is in flight: 0, or -1 at the
- * deadline; with doomed, 1 as soon as the open transaction has failed (its
- * queued outputs get no delivery report before the abort purges them). */
-static int wt_drain_all(wt_stream_t *s, unsigned timeout_ms, int doomed) {
-        uint64_t until = wt_now_ms() + timeout_ms;
-        while (atomic_load(&s->inflight) > 0) {
-                struct timespec ts;
-                if (doomed && atomic_load(&s->txn_failed))
-                        return 1;
-                if (wt_now_ms() >= until)
-                        return -1;
-                wt_deadline(&ts, 100);
-                pthread_mutex_lock(&s->lock);
-                pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-                pthread_mutex_unlock(&s->lock);
-        }
-        return 0;
-}
 
 /* A transactional call failed for good: the producer is fenced (another
  * process with this transactional.id, or the group moved on without it)
@@ -1044,7 +1032,7 @@ static void wt_txn_abort(wt_stream_t *s, int rewind, const char *why) {
         }
         /* Purged, and the workers' stragglers failed: nothing of the
          * aborted transaction is left in flight. */
-        if (wt_drain_all(s, s->cfg->shutdown_timeout_ms, 0))
+        if (wt_drain(s, NULL, 0, s->cfg->shutdown_timeout_ms, 0))
                 wt_log_warn("after the abort, %" PRIu64 " message(s) still "
                             "in flight after %u ms",
                             (uint64_t)atomic_load(&s->inflight),
@@ -1118,7 +1106,7 @@ static void wt_txn_commit(wt_stream_t *s, const char *why) {
 
         if (atomic_load(&s->fatal))
                 return;
-        switch (wt_drain_all(s, s->cfg->shutdown_timeout_ms, 1)) {
+        switch (wt_drain(s, NULL, 0, s->cfg->shutdown_timeout_ms, 1)) {
         case 0:
                 break;
         case 1:
@@ -1264,7 +1252,7 @@ static void wt_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                  * already be owned elsewhere: commit nothing. */
                 if (!s->eos && !lost && pts &&
                     wt_drain(s, pts, parts->cnt,
-                             s->cfg->shutdown_timeout_ms))
+                             s->cfg->shutdown_timeout_ms, 0))
                         wt_log_warn("revoking %s: in-flight messages did "
                                     "not finish within %u ms; they will be "
                                     "processed again by the next owner",
@@ -1993,20 +1981,6 @@ static void wt_text_add(wt_text_t *t, const char *fmt, ...) {
         }
 }
 
-/* A Prometheus label value: backslash, quote and newline escaped. */
-static const char *wt_prom_label(const char *v, char *out, size_t size) {
-        size_t o = 0;
-        for (; *v && o + 3 < size; v++) {
-                if (*v == '\\' || *v == '"' || *v == '\n') {
-                        out[o++] = '\\';
-                        out[o++] = *v == '\n' ? 'n' : *v;
-                } else {
-                        out[o++] = *v;
-                }
-        }
-        out[o] = '\0';
-        return out;
-}
 
 static void wt_kstats_emit(void *opaque, const char *text, size_t len) {
         wt_text_add(opaque, "%.*s", (int)len, text);

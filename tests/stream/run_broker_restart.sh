@@ -98,6 +98,7 @@ wait_for 30 "wiretag to get its partitions" grep_log "$WORK/wt.log" 'INFO +assig
 at_in=($((N / 4)) "$HOLD")
 alive_all=1
 outage_list=
+inflight_outages=0
 for k in $(seq 1 $OUTAGES); do
   wait_for 90 "input to reach ${at_in[k - 1]}" count_ge "$TP.in" "${at_in[k - 1]}" ||
     abort "outage $k: the feeder did not get ${at_in[k - 1]} articles in within 90 s"
@@ -131,8 +132,11 @@ for k in $(seq 1 $OUTAGES); do
   say "outage $k: broker down for $((t1 - t_down)) ms, serving again after $((t_up - t1)) ms (unavailable ~${outage_ms} ms in all)"
   check "outage $k ($outage_ms ms): wiretag still running while the broker was down" [ "$alive" -eq 1 ]
   [ "$alive" -eq 1 ] || alive_all=0
-  check "outage $k: work in flight when the broker went ($lag_k input records not committed)" \
-    [ "$lag_k" -gt 0 ]
+  # Work in flight at the stop is timing: reported per outage, required
+  # of one (the first comes while wiretag works through its backlog; a
+  # sanitizer build may have caught up before the second).
+  say "outage $k: $lag_k input records not committed when the broker went"
+  [ "$lag_k" -gt 0 ] && inflight_outages=$((inflight_outages + 1))
   # Resumes: the output grows again (written after the broker came back)
   # and so do the group's committed offsets.
   out_up=$(count "$TP.out")
@@ -196,6 +200,7 @@ python3 "$HERE/stream_check.py" cover-input --input-dump "$WORK/in.json" --out "
   --ids "$WORK/data/ids" --summary "$WORK/cover.json" "${max_dup[@]}"
 check "stream_check cover-input: nothing missing, nothing extra${max_dup:+, no duplicate}" [ $? -eq 0 ]
 sent=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["input_records"])' "$WORK/cover.json")
+check "an outage came with work in flight ($inflight_outages of $OUTAGES)" [ "$inflight_outages" -ge 1 ]
 say "broker restart x$OUTAGES ($GUARANTEE): sent $sent, $(cat "$WORK/cover.json"); outages ${outage_list% } ms; every input out $(((t_done - t_begin) / 1000)) s after wiretag started"
 grep -E 'INFO +consumed [0-9]+ ' "$WORK/wt.log" | tail -n 1 | sed 's/^/# last stats: /'
 [ "$WT_FAILS" -eq 0 ] || show_log "$WORK/wt.log" 60
