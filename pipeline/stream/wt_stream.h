@@ -8,9 +8,14 @@
  * routed label it carries, to the unlabeled topic when it carries none,
  * or, when the input is bad, its original bytes to the dead-letter topic.
  *
- * Delivery is at-least-once: an input offset is stored for commit only
- * when every output of that message, and of every earlier message of its
- * partition, has been acknowledged by the broker. All messages of one
+ * processing.guarantee=at_least_once (default): an input offset is stored
+ * for commit only when every output of that message, and of every earlier
+ * message of its partition, has been acknowledged by the broker.
+ * exactly_once: the same offsets commit with the outputs in Kafka
+ * transactions (every processing.commit.interval.ms and on revocation);
+ * a failed transaction is aborted and its inputs processed again. An
+ * output the broker refuses for good follows output.error.policy (dead
+ * letter or stop); the offset never commits past it. All messages of one
  * input partition go to one worker, in order, and to one partition of
  * each output topic (input partition modulo the output's partition
  * count), so per-partition order holds in every output topic.
@@ -33,8 +38,10 @@ typedef struct wt_stream_stats {
         uint64_t dead_lettered; /**< published to dlq.topic */
         uint64_t produced;      /**< output records acknowledged */
         uint64_t produce_failed;/**< output records the broker refused */
-        uint64_t committed;     /**< input messages whose offset is stored */
-        uint64_t inflight;      /**< input messages not yet stored */
+        uint64_t committed;     /**< input messages whose offset is stored
+                                     (exactly_once: committed in a
+                                     transaction) */
+        uint64_t inflight;      /**< input messages not yet completed */
 } wt_stream_stats_t;
 
 /** Load the model, create the Kafka clients, check that every configured
@@ -43,9 +50,11 @@ typedef struct wt_stream_stats {
 wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
                        char *errstr, size_t errstr_size);
 
-/** Consume, classify and publish until wt_stream_stop(); then finish or
- *  abandon (uncommitted) the in-flight work within shutdown.timeout.ms,
- *  flush, commit and leave the group. Returns WT_OK on a clean stop. */
+/** Consume, classify and publish until wt_stream_stop() or a fatal error
+ *  (output.error.policy=stop, a refused dead letter, a fenced producer);
+ *  then finish or abandon (uncommitted) the in-flight work within
+ *  shutdown.timeout.ms, flush, commit (exactly_once: commit or abort the
+ *  open transaction) and leave the group. Returns WT_OK on a clean stop. */
 wt_err_t wt_stream_run(wt_stream_t *stream);
 
 /** Ask run() to stop. Async-signal-safe. */
