@@ -958,17 +958,15 @@ static int wt_drain(wt_stream_t *s, wt_ptrack_t **pts, int n,
 static void wt_txn_fatal(wt_stream_t *s, const char *what,
                          rd_kafka_error_t *error) {
         rd_kafka_resp_err_t code = rd_kafka_error_code(error);
-        int fenced = code == RD_KAFKA_RESP_ERR__FENCED ||
-                     code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-                     code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+        int fenced;
         if (code == RD_KAFKA_RESP_ERR__FATAL) { /* the underlying one */
                 char reason[256];
                 code = rd_kafka_fatal_error(s->producer, reason,
                                             sizeof(reason));
-                fenced = fenced || code == RD_KAFKA_RESP_ERR__FENCED ||
-                         code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-                         code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
         }
+        fenced = code == RD_KAFKA_RESP_ERR__FENCED ||
+                 code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+                 code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
         if (!atomic_exchange(&s->fatal, 1))
                 wt_log_error("%s: %s; stopping%s%s%s", what,
                              rd_kafka_error_string(error),

@@ -134,6 +134,15 @@ topic() {
   WT_TOPICS+=("$name")
 }
 
+# wt_topics IN OUT: the topics wt_args points at: $TP.in and $TP.out with
+# IN and OUT partitions, dlq, mil, dip, mty and unl with one each.
+wt_topics() {
+  topic in "$1"
+  topic out "$2"
+  local t
+  for t in dlq mil dip mty unl; do topic "$t" 1; done
+}
+
 # count TOPIC: messages in TOPIC now (watermarks), or -1.
 count() {
   "$WT_ADMIN" -t 5 -b "$BOOTSTRAP" count "$1" 2>/dev/null || echo -1
@@ -259,6 +268,38 @@ wt_stop() {
   WT_STOP_MS=$(($(now_ms) - t0))
 }
 wt_gone() { ! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" = Z ]; }
+wt_alive() { ! wt_gone "$1"; }
+
+# wt_published LOG: the run's last stats line counts acknowledged outputs
+# (its own: the output topic's watermarks also move with transaction
+# markers and with other processes' outputs).
+wt_published() { grep -E 'INFO +consumed [0-9]+ ' "$1" | tail -n 1 | grep -Eq 'produced [1-9]'; }
+
+# partitions LOG: the input partitions the process holds at the end of LOG
+# (replaying its "assigned"/"revoked"/"lost" lines), sorted, one a line.
+partitions() {
+  awk '
+    / INFO +assigned [0-9]+ partition/ { for (i = 6; i <= NF; i++) held[$i] = 1 }
+    / INFO +(revoked|lost) [0-9]+ partition/ { for (i = 6; i <= NF; i++) delete held[$i] }
+    END { for (p in held) print p }' "$1" | sort
+}
+holds_some() { [ -n "$(partitions "$1")" ]; }
+holds_n() { [ "$(partitions "$1" | wc -l)" -eq "$2" ]; }
+plist() { partitions "$1" | sed 's/.*\[//; s/\]//' | tr '\n' ' '; }
+
+# committed [GROUP]: input records GROUP (default $TP.group) has committed
+# on $TP.in (-1: no answer). uncommitted [GROUP]: end offsets minus that.
+# Right for both guarantees (the output topic's count is not, under
+# exactly_once).
+committed() {
+  "$WT_ADMIN" -t 5 -b "$BOOTSTRAP" committed "${1:-$TP.group}" "$TP.in" 2>/dev/null |
+    awk '{ n += $2 < 0 ? 0 : $2 } END { print NR ? n : -1 }'
+}
+uncommitted() {
+  "$WT_ADMIN" -t 5 -b "$BOOTSTRAP" committed "${1:-$TP.group}" "$TP.in" 2>/dev/null |
+    awk '{ c = $2 < 0 ? 0 : $2; n += $3 - c } END { print NR ? n : -1 }'
+}
+committed_gt() { [ "$(committed)" -gt "$1" ]; }
 
 # grep_log LOG REGEX: 0 when a line of LOG matches.
 grep_log() { grep -Eq -- "$2" "$1"; }

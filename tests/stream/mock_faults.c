@@ -635,7 +635,8 @@ static void test_eos_fenced(void **state) {
 /* at_least_once, 3 brokers: input partitions and the group coordinator
  * on broker 1; output.topic partition 0 on broker 3, its others and
  * dlq.topic on broker 2. Produce requests to broker 3 carry only
- * output.topic [0], the outputs of input partition 0. */
+ * output.topic [0], the outputs of input partition 0. Sends the inputs,
+ * makes broker 3 refuse its first Produce request and starts wiretag. */
 static void refused_env(env_t *e, const char *name, const char *policy) {
         int i;
         env_init(e, name, 3);
@@ -654,6 +655,17 @@ static void refused_env(env_t *e, const char *name, const char *policy) {
                                                        e->group, 1),
                          RD_KAFKA_RESP_ERR_NO_ERROR);
         env_config(e, "at_least_once", policy, NULL);
+        produce_inputs(e, N_INPUTS, 1);
+        /* The first Produce request to output.topic [0] (it carries the
+         * outputs of input partition 0 from offset 0). librdkafka then
+         * fails every record of the topic it holds, whatever the
+         * partition (TOPIC_AUTHORIZATION_FAILED is a topic error). */
+        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(
+                                 e->mc, 3, API_PRODUCE, 1,
+                                 RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+                                 0),
+                         RD_KAFKA_RESP_ERR_NO_ERROR);
+        env_start(e);
 }
 
 /* 3a. Output refused for good, policy dlq. */
@@ -665,16 +677,6 @@ static void test_alo_output_refused_dlq(void **state) {
         int i;
 
         refused_env(e, "alo_output_refused_dlq", "dlq");
-        produce_inputs(e, N_INPUTS, 1);
-        /* The first Produce request to output.topic [0]. librdkafka
-         * then fails every record of the topic it holds, whatever the
-         * partition (TOPIC_AUTHORIZATION_FAILED is a topic error). */
-        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(
-                                 e->mc, 3, API_PRODUCE, 1,
-                                 RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
-                                 0),
-                         RD_KAFKA_RESP_ERR_NO_ERROR);
-        env_start(e);
         assert_true(wait_committed(e, N_INPUTS, 60000));
         print_figures(e, "all committed");
         refused = metric(e, "wiretag_dead_letters_total{error=\""
@@ -712,15 +714,6 @@ static void test_alo_output_refused_stop(void **state) {
         const char *why = NULL;
 
         refused_env(e, "alo_output_refused_stop", "stop");
-        produce_inputs(e, N_INPUTS, 1);
-        /* The first Produce request to output.topic [0] carries the
-         * outputs of input partition 0 from offset 0. */
-        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(
-                                 e->mc, 3, API_PRODUCE, 1,
-                                 RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
-                                 0),
-                         RD_KAFKA_RESP_ERR_NO_ERROR);
-        env_start(e);
         assert_true(wait_done(e, 60000)); /* stops by itself */
         print_figures(e, "stopped by itself");
         assert_int_equal(error_stack(e, 3, API_PRODUCE), 0);

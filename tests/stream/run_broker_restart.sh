@@ -50,31 +50,10 @@ broker_back() {
 trap broker_back EXIT
 trap 'exit 143' TERM INT
 
-topic in 4
-topic out 4
-topic dlq 1
-topic mil 1
-topic dip 1
-topic mty 1
-topic unl 1
+wt_topics 4 4
 
 gen "$N" "$WORK/data" || abort "cannot generate the input"
 
-# uncommitted: input records the group has not committed yet (end offset
-# minus committed offset, summed over the input partitions); -1 when the
-# broker does not answer. Right for both guarantees (count on the output
-# topic is not, under exactly_once).
-uncommitted() {
-  "$WT_ADMIN" -t 5 -b "$BOOTSTRAP" committed "$TP.group" "$TP.in" 2>/dev/null |
-    awk '{ c = $2 < 0 ? 0 : $2; n += $3 - c } END { print NR ? n : -1 }'
-}
-# committed: input records the group has committed (-1: no answer).
-committed() {
-  "$WT_ADMIN" -t 5 -b "$BOOTSTRAP" committed "$TP.group" "$TP.in" 2>/dev/null |
-    awk '{ n += $2 < 0 ? 0 : $2 } END { print NR ? n : -1 }'
-}
-committed_gt() { [ "$(committed)" -gt "$1" ]; }
-wt_alive() { ! wt_gone "$1"; }
 wt_args
 guarantee_args a
 WT_ARGS+=("${GUARANTEE_ARGS[@]}" -X log.stats.interval.ms=1000)

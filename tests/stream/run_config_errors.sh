@@ -7,13 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 wt_init config_errors "$@"
 
-topic in 2
-topic out 2
-topic dlq 1
-topic mil 1
-topic dip 1
-topic mty 1
-topic unl 1
+wt_topics 2 2
 wt_args
 # Make the good configuration fail for one reason at a time.
 GOOD=("${WT_ARGS[@]}")

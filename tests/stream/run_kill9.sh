@@ -15,13 +15,7 @@ if [ "$GUARANTEE" = exactly_once ]; then wt_init kill9-eos "$@"; else wt_init ki
 
 N=${WT_STREAM_KILL9_N:-200000}
 KILLS=5
-topic in 4
-topic out 4
-topic dlq 1
-topic mil 1
-topic dip 1
-topic mty 1
-topic unl 1
+wt_topics 4 4
 
 gen "$N" "$WORK/data" || abort "cannot generate the input"
 wt_args
@@ -42,9 +36,6 @@ WT_ARGS+=("${GUARANTEE_ARGS[@]}")
 # keeps that true in sanitizer builds, which send fewer.
 HOLD=$((N - N / 20))
 feed_start "$TP.in" "$WORK/data" $((N / 300)) 0.2 "$HOLD"
-# run_published LOG: its last stats line counts acknowledged outputs (its
-# own: the output topic's watermarks also move with transaction markers).
-run_published() { grep -E 'INFO +consumed [0-9]+ ' "$1" | tail -n 1 | grep -Eq 'produced [1-9]'; }
 
 kills=0
 flowing=0
@@ -52,7 +43,7 @@ for k in $(seq 1 $KILLS); do
   wt_start "$WORK/run$k.log" "${WT_ARGS[@]}"
   # Kill once it has published something of its own, then at a random
   # moment 0.2 .. 1.7 s later.
-  wait_for 60 "run $k to publish" run_published "$WORK/run$k.log" ||
+  wait_for 60 "run $k to publish" wt_published "$WORK/run$k.log" ||
     { show_log "$WORK/run$k.log"; abort "run $k published nothing within 60 s"; }
   sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.2 + 1.5 * r / 32767 }')"
   in_k=$(count "$TP.in")

@@ -11,13 +11,7 @@ source "$(dirname "$0")/lib.sh"
 wt_init metrics "$@"
 
 N=2000
-topic in 2
-topic out 2
-topic dlq 1
-topic mil 1
-topic dip 1
-topic mty 1
-topic unl 1
+wt_topics 2 2
 MPORT=$(( ${BOOTSTRAP##*:} + 70 ))
 URL=http://127.0.0.1:$MPORT
 MC=(python3 "$HERE/metrics_check.py")

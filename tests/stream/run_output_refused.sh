@@ -50,8 +50,7 @@ phase_args 1 dlq
 wt_start "$WORK/p1.log" "${PHASE_ARGS[@]}"
 wait_for 60 "$N outputs in out1" count_ge "$TP.out1" "$N" ||
   { show_log "$WORK/p1.log"; abort "phase 1: not every input labeled within 60 s"; }
-wait_for 30 "p1 to commit everything" eval \
-  "[ \"\$(\"$WT_ADMIN\" -t 5 -b $BOOTSTRAP committed $TP.group1 $TP.in | awk '{s += \$2} END {print s}')\" = $N ]" ||
+wait_for 30 "p1 to commit everything" eval '[ "$(committed "$TP.group1")" -eq "$N" ]' ||
   fail "phase 1: every input committed"
 check "phase 1: still running after the refusals" kill -0 "$WT_PID"
 wt_stop "$WT_PID" 40
@@ -91,8 +90,7 @@ check "phase 2: no committed offset past the first refused input ($(tr '\n' ' ' 
 phase_args 3 dlq -X processing.guarantee=exactly_once -X instance.id=refused3 \
   -X processing.commit.interval.ms=200
 wt_start "$WORK/p3.log" "${PHASE_ARGS[@]}"
-wait_for 60 "$N inputs committed by p3" eval \
-  "[ \"\$(\"$WT_ADMIN\" -t 5 -b $BOOTSTRAP committed $TP.group3 $TP.in | awk '{s += \$2} END {print s}')\" = $N ]" ||
+wait_for 60 "$N inputs committed by p3" eval '[ "$(committed "$TP.group3")" -eq "$N" ]' ||
   { show_log "$WORK/p3.log"; fail "phase 3: every input committed within 60 s"; }
 check "phase 3: still running" kill -0 "$WT_PID"
 wt_stop "$WT_PID" 40

@@ -30,30 +30,10 @@ wt_guarantee
 
 N=${WT_STREAM_REBALANCE_N:-60000}
 GRACEFUL=4
-topic in 6
-topic out 3
-topic dlq 1
-topic mil 1
-topic dip 1
-topic mty 1
-topic unl 1
+wt_topics 6 3
 
 gen "$N" "$WORK/data" || abort "cannot generate the input"
 
-# partitions LOG: the input partitions the process holds at the end of LOG
-# (replaying its "assigned"/"revoked"/"lost" lines), sorted, one a line.
-partitions() {
-  awk '
-    / INFO +assigned [0-9]+ partition/ { for (i = 6; i <= NF; i++) held[$i] = 1 }
-    / INFO +(revoked|lost) [0-9]+ partition/ { for (i = 6; i <= NF; i++) delete held[$i] }
-    END { for (p in held) print p }' "$1" | sort
-}
-holds_some() { [ -n "$(partitions "$1")" ]; }
-holds_n() { [ "$(partitions "$1" | wc -l)" -eq "$2" ]; }
-plist() { partitions "$1" | sed 's/.*\[//; s/\]//' | tr '\n' ' '; }
-# published LOG: the last stats line says it produced something.
-published() { grep -E 'INFO +consumed [0-9]+ ' "$1" | tail -n 1 | grep -Eq 'produced [1-9]'; }
-wt_alive() { ! wt_gone "$1"; }
 
 # One worker each (two processes on two CPUs), quick stats. Every output
 # waits 500 ms in the producer's batch (linger), longer than the feeder's
@@ -81,7 +61,7 @@ t_begin=$(now_ms)
 # length) whatever N is, so sanitizer builds, sending fewer, are under
 # load in every cycle too.
 feed_start "$TP.in" "$WORK/data" $((N / 120)) 0.3 $((N - N / 20))
-wait_for 30 "A to publish" published "$WORK/a.log" ||
+wait_for 30 "A to publish" wt_published "$WORK/a.log" ||
   fail "A publishes (log: $(grep -E 'INFO +consumed' "$WORK/a.log" | tail -n 1))"
 
 # cycle K HOW: B joins, holds partitions, publishes; then HOW (TERM|KILL);
@@ -97,7 +77,7 @@ cycle() {
     show_log "$log"
     return 1
   fi
-  if ! wait_for 30 "B$k to publish" published "$log"; then
+  if ! wait_for 30 "B$k to publish" wt_published "$log"; then
     fail "cycle $k: B published"
     show_log "$log"
     return 1

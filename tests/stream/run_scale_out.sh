@@ -9,26 +9,9 @@ source "$(dirname "$0")/lib.sh"
 wt_init scale_out "$@"
 
 N=${WT_STREAM_SCALE_N:-20000}
-topic in 6
-topic out 3
-topic dlq 1
-topic mil 1
-topic dip 1
-topic mty 1
-topic unl 1
+wt_topics 6 3
 
 gen "$N" "$WORK/data" || abort "cannot generate the input"
-
-# partitions LOG: the input partitions the process holds at the end of LOG
-# (replaying its "assigned"/"revoked"/"lost" lines), sorted, one a line.
-partitions() {
-  awk '
-    / INFO +assigned [0-9]+ partition/ { for (i = 6; i <= NF; i++) held[$i] = 1 }
-    / INFO +(revoked|lost) [0-9]+ partition/ { for (i = 6; i <= NF; i++) delete held[$i] }
-    END { for (p in held) print p }' "$1" | sort
-}
-holds_some() { [ -n "$(partitions "$1")" ]; }
-holds_n() { [ "$(partitions "$1" | wc -l)" -eq "$2" ]; }
 
 # Each process: one worker (two processes on two CPUs), quick stats.
 wt_args

@@ -10,13 +10,7 @@ wt_init sigterm_restart "$@"
 
 N=${WT_STREAM_RESTART_N:-10000}
 STOP_AT=3000
-topic in 4
-topic out 4
-topic dlq 1
-topic mil 1
-topic dip 1
-topic mty 1
-topic unl 1
+wt_topics 4 4
 
 gen "$N" "$WORK/data" || abort "cannot generate the input"
 
