@@ -127,6 +127,11 @@ json_t *wt_model_info_json(const wt_model_t *m) {
         return info;
 }
 
+void wt_model_set_id(wt_model_t *m, const unsigned char *buf, size_t len) {
+        snprintf(m->id, sizeof(m->id), "%016llx",
+                 (unsigned long long)wt_rd64(buf + len - 8));
+}
+
 typedef struct wt_section_out {
         const char *tag;
         unsigned char *data;
@@ -639,7 +644,7 @@ wt_err_t wt_model_load_buffer(const void *vbuf, size_t len,
                 else
                         m->bias[i - nf * L] = w;
         }
-        snprintf(m->id, sizeof(m->id), "%016llx", (unsigned long long)sum);
+        wt_model_set_id(m, buf, len); /* the checksum checked above */
         free(buckets);
         free(idf);
         *modelp = m;

@@ -1692,15 +1692,7 @@ wt_err_t wt_train(const wt_train_opts_t *o, wt_model_t **modelp,
                 size_t len;
                 if ((err = wt_model_serialize(m, &buf, &len)))
                         goto fail;
-                snprintf(m->id, sizeof(m->id), "%016llx",
-                         (unsigned long long)(buf[len - 8] |
-                                              (uint64_t)buf[len - 7] << 8 |
-                                              (uint64_t)buf[len - 6] << 16 |
-                                              (uint64_t)buf[len - 5] << 24 |
-                                              (uint64_t)buf[len - 4] << 32 |
-                                              (uint64_t)buf[len - 3] << 40 |
-                                              (uint64_t)buf[len - 2] << 48 |
-                                              (uint64_t)buf[len - 1] << 56));
+                wt_model_set_id(m, buf, len);
                 free(buf);
         }
         *modelp = m;
