@@ -80,15 +80,19 @@ static const char *wt_tf_name(wt_tf_t tf) {
         return tf == WT_TF_LOG ? "log" : tf == WT_TF_BINARY ? "binary" : "raw";
 }
 
+/* The CONF section as JSON; NULL when out of memory (never a document
+ * with a field or label left out). */
 static json_t *wt_conf_to_json(const wt_model_t *m) {
         json_t *fields = json_array(), *labels = json_array(), *root;
         char seed[32];
         uint32_t i;
+        int bad = !fields || !labels;
 
-        for (i = 0; i < m->conf.nfields; i++)
-                json_array_append_new(fields, json_string(m->conf.fields[i]));
-        for (i = 0; i < m->nlabels; i++)
-                json_array_append_new(
+        for (i = 0; i < m->conf.nfields && !bad; i++)
+                bad = json_array_append_new(
+                        fields, json_string(m->conf.fields[i]));
+        for (i = 0; i < m->nlabels && !bad; i++)
+                bad = json_array_append_new(
                         labels,
                         json_pack("{s:s, s:f, s:s}", "name", m->labels[i],
                                   "threshold", (double)m->thresholds[i],
@@ -96,6 +100,11 @@ static json_t *wt_conf_to_json(const wt_model_t *m) {
                                   m->pooling[i] == WT_POOL_SENTENCE_MAX
                                           ? "sentence_max"
                                           : "doc"));
+        if (bad) {
+                json_decref(fields);
+                json_decref(labels);
+                return NULL;
+        }
         snprintf(seed, sizeof(seed), "0x%016llx",
                  (unsigned long long)m->conf.seed);
         root = json_pack(

@@ -1236,11 +1236,12 @@ static wt_err_t wt_train_meta(const wt_trainer_t *t, json_t **cvp,
         unsigned char *buf;
         size_t fi, si, l, len;
         char date[32];
+        int bad = !files || !sources;
         wt_err_t err;
 
         wt_iso_date(date, sizeof(date));
-        for (fi = 0; fi < ds->nfiles; fi++)
-                json_array_append_new(
+        for (fi = 0; fi < ds->nfiles && !bad; fi++)
+                bad = json_array_append_new(
                         files,
                         json_pack("{s:s, s:s, s:s, s:I, s:I}", "path",
                                   ds->files[fi].path, "source",
@@ -1248,13 +1249,18 @@ static wt_err_t wt_train_meta(const wt_trainer_t *t, json_t **cvp,
                                   "sha256", ds->files[fi].sha256, "docs",
                                   (json_int_t)ds->files[fi].docs, "bytes",
                                   (json_int_t)ds->files[fi].bytes));
-        for (si = 0; si < o->nsources; si++) {
+        for (si = 0; si < o->nsources && !bad; si++) {
                 json_t *known = json_array();
-                for (l = 0; l < ds->nlabels; l++)
+                bad = !known;
+                for (l = 0; l < ds->nlabels && !bad; l++)
                         if (ds->knows[si * ds->nlabels + l])
-                                json_array_append_new(
+                                bad = json_array_append_new(
                                         known, json_string(ds->labels[l]));
-                json_array_append_new(
+                if (bad) {
+                        json_decref(known);
+                        break;
+                }
+                bad = json_array_append_new(
                         sources,
                         json_pack("{s:s, s:s, s:o}", "name",
                                   o->sources[si].name, "pooling",
@@ -1263,6 +1269,11 @@ static wt_err_t wt_train_meta(const wt_trainer_t *t, json_t **cvp,
                                           ? "sentence_max"
                                           : "doc",
                                   "labels", known));
+        }
+        if (bad) {
+                json_decref(files);
+                json_decref(sources);
+                return WT_ERR_NOMEM;
         }
         meta = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:s, s:I, s:i, "
                          "s:I, s:o}",
