@@ -19,13 +19,7 @@
 #include <stdio.h>
 
 #include "wt_err.h"
-
-typedef enum wt_log_level {
-        WT_LOG_ERROR = 0,
-        WT_LOG_WARN = 1,
-        WT_LOG_INFO = 2,
-        WT_LOG_DEBUG = 3,
-} wt_log_level_t;
+#include "wt_log.h"
 
 /** processing.guarantee */
 typedef enum wt_guarantee {
