@@ -158,7 +158,7 @@ int wt_cmd_train(int argc, char **argv) {
         double C = 0;
         wt_train_opts_t opts;
         wt_model_t *model = NULL;
-        char errstr[1024], *end;
+        char errstr[1024] = "", *end;
 
         wt_train_opts_init(&opts);
         if (!data)

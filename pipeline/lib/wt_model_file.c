@@ -80,15 +80,19 @@ static const char *wt_tf_name(wt_tf_t tf) {
         return tf == WT_TF_LOG ? "log" : tf == WT_TF_BINARY ? "binary" : "raw";
 }
 
+/* The CONF section as JSON; NULL when out of memory (never a document
+ * with a field or label left out). */
 static json_t *wt_conf_to_json(const wt_model_t *m) {
         json_t *fields = json_array(), *labels = json_array(), *root;
         char seed[32];
         uint32_t i;
+        int bad = !fields || !labels;
 
-        for (i = 0; i < m->conf.nfields; i++)
-                json_array_append_new(fields, json_string(m->conf.fields[i]));
-        for (i = 0; i < m->nlabels; i++)
-                json_array_append_new(
+        for (i = 0; i < m->conf.nfields && !bad; i++)
+                bad = json_array_append_new(
+                        fields, json_string(m->conf.fields[i]));
+        for (i = 0; i < m->nlabels && !bad; i++)
+                bad = json_array_append_new(
                         labels,
                         json_pack("{s:s, s:f, s:s}", "name", m->labels[i],
                                   "threshold", (double)m->thresholds[i],
@@ -96,6 +100,11 @@ static json_t *wt_conf_to_json(const wt_model_t *m) {
                                   m->pooling[i] == WT_POOL_SENTENCE_MAX
                                           ? "sentence_max"
                                           : "doc"));
+        if (bad) {
+                json_decref(fields);
+                json_decref(labels);
+                return NULL;
+        }
         snprintf(seed, sizeof(seed), "0x%016llx",
                  (unsigned long long)m->conf.seed);
         root = json_pack(
@@ -125,6 +134,11 @@ json_t *wt_model_info_json(const wt_model_t *m) {
                             json_integer((json_int_t)wt_model_nfeatures(m)));
         json_object_set(info, "training", m->meta);
         return info;
+}
+
+void wt_model_set_id(wt_model_t *m, const unsigned char *buf, size_t len) {
+        snprintf(m->id, sizeof(m->id), "%016llx",
+                 (unsigned long long)wt_rd64(buf + len - 8));
 }
 
 typedef struct wt_section_out {
@@ -639,7 +653,7 @@ wt_err_t wt_model_load_buffer(const void *vbuf, size_t len,
                 else
                         m->bias[i - nf * L] = w;
         }
-        snprintf(m->id, sizeof(m->id), "%016llx", (unsigned long long)sum);
+        wt_model_set_id(m, buf, len); /* the checksum checked above */
         free(buckets);
         free(idf);
         *modelp = m;

@@ -2,8 +2,12 @@
  * wiretag - wt_config.c: `wiretag run` configuration.
  *
  * wiretag's own keys live in one table, wt_keys[]: defaults, parsing,
- * range checks, the required-key check and the printed documentation all
- * read it, so they cannot disagree. Every other key is a librdkafka
+ * range checks, the required-key check, clearing, the namespaces of bare
+ * keys, the start-up summary and the printed documentation all read it,
+ * so they cannot disagree: a new key is one row. The librdkafka
+ * properties wiretag sets itself are tables too (wt_rk_defaults[],
+ * wt_rk_controlled[], wt_rk_eos[]), read both by the code that sets and
+ * refuses them and by the documentation. Every other key is a librdkafka
  * property; it is checked by handing it to a throwaway rd_kafka_conf_t,
  * the same call the real clients get later, so a typo stops start-up
  * with librdkafka's own words instead of a warning in the log.
@@ -49,7 +53,7 @@ typedef struct wt_key {
         const char *desc;    /* doc text; '\n' starts a new comment line */
         size_t off;          /* the field in wt_config_t */
         size_t size;         /* sizeof that field (WT_KT_UINT) */
-        size_t cnt_off;      /* WT_KT_TOPICS: the element count field */
+        size_t cnt_off;      /* WT_KT_TOPICS, WT_KT_ROUTE: the count field */
         const char *const *names; /* WT_KT_ENUM: the values, NULL-ended */
 } wt_key_t;
 
@@ -105,7 +109,7 @@ static const wt_key_t wt_keys[] = {
          "to <topic>. Any number of routes; each label must be one of the\n"
          "model's labels (checked at start-up). Setting a route again\n"
          "replaces it; an empty topic removes it.",
-         0, 0, 0, NULL},
+         WT_FIELD(routes), offsetof(wt_config_t, nroutes), NULL},
         {"workers", WT_KT_UINT, 0, 0, 1024, "0", NULL,
          "Worker threads classifying articles; 0: one per online CPU.",
          WT_FIELD(workers), 0, NULL},
@@ -188,14 +192,77 @@ static const wt_key_t wt_keys[] = {
 
 #define WT_KEYS_CNT (sizeof(wt_keys) / sizeof(wt_keys[0]))
 
-/* Bare keys in these namespaces are wiretag's: a typo there
- * ("queue.max.msgs") is reported as an unknown wiretag key, not as a
- * librdkafka property. librdkafka's own properties that share a prefix
- * (queue.buffering.max.messages, log.connection.close) still pass. */
-static const char *const wt_namespaces[] = {
-        "model.", "input.", "output.",   "dlq.",    "route.",
-        "queue.", "log.",   "shutdown.", "workers", "processing.",
-        "instance.", NULL};
+/* A librdkafka property wiretag sets on one client. */
+typedef struct wt_rk_set {
+        int client; /* WT_SCOPE_CONSUMER or WT_SCOPE_PRODUCER */
+        const char *key, *value;
+} wt_rk_set_t;
+
+/* Set before the user's properties, so any may be overridden. */
+static const wt_rk_set_t wt_rk_defaults[] = {
+        {WT_SCOPE_CONSUMER, "enable.auto.commit", "true"},
+        {WT_SCOPE_CONSUMER, "auto.commit.interval.ms", "1000"},
+        {WT_SCOPE_CONSUMER, "partition.assignment.strategy",
+         "cooperative-sticky"},
+        {WT_SCOPE_CONSUMER, "auto.offset.reset", "earliest"},
+        {WT_SCOPE_PRODUCER, "acks", "all"},
+        {WT_SCOPE_PRODUCER, "linger.ms", "5"},
+        /* Dead letters carry inputs of any size: let the broker's
+         * max.message.bytes decide, not a client-side 1 MB. */
+        {WT_SCOPE_PRODUCER, "message.max.bytes", "67108864"},
+};
+
+/* exactly_once: offsets commit inside the producer's transactions; the
+ * input may itself come from transactions. (transactional.id is made
+ * from group.id and instance.id.) */
+static const wt_rk_set_t wt_rk_eos[] = {
+        {WT_SCOPE_CONSUMER, "enable.auto.commit", "false"},
+        {WT_SCOPE_CONSUMER, "isolation.level", "read_committed"},
+};
+
+/* A librdkafka property wiretag controls: wt_config_set refuses it, and
+ * (forced) it is set again after the user's properties, since the struct
+ * is public: at-least-once rests on these. */
+typedef struct wt_rk_controlled {
+        int scope;           /* where it is refused: WT_SCOPE_BOTH under
+                              * any prefix; CONSUMER (PRODUCER): bare or
+                              * with that client's prefix */
+        const char *key;
+        const char *refused; /* the value refused, as librdkafka reads it
+                              * back; NULL: any value */
+        int client;          /* the client forced is set on */
+        const char *forced;  /* NULL: none */
+        const char *why;     /* the error, after "<key>: " */
+        const char *doc;     /* --print-config; '\n' continues the line */
+} wt_rk_controlled_t;
+
+static const wt_rk_controlled_t wt_rk_controlled[] = {
+        {WT_SCOPE_BOTH, "enable.auto.offset.store", NULL, WT_SCOPE_CONSUMER,
+         "false",
+         "wiretag controls this: it stores each input offset itself, only "
+         "once every output of the message is acknowledged "
+         "(at-least-once), so it must stay false",
+         "wiretag stores each offset once every\n"
+         "output of its message is acknowledged (at-least-once)"},
+        {WT_SCOPE_CONSUMER, "enable.partition.eof", NULL, WT_SCOPE_CONSUMER,
+         "false",
+         "wiretag controls this consumer property: the stream never ends "
+         "at a partition's end, so it stays false",
+         "the stream has no end"},
+        {WT_SCOPE_PRODUCER, "enable.idempotence", "false", WT_SCOPE_PRODUCER,
+         "true",
+         "wiretag needs the idempotent producer: at-least-once delivery "
+         "retries, and only idempotence keeps per-partition order (and no "
+         "duplicates) across retries",
+         "only idempotence keeps\nper-partition order across retries"},
+        {WT_SCOPE_PRODUCER, "transactional.id", NULL, 0, NULL,
+         "wiretag controls this: set processing.guarantee=exactly_once "
+         "(and instance.id); the transactional.id is "
+         "wiretag-<group.id>-<instance.id>",
+         "set by exactly_once from group.id\nand instance.id"},
+};
+
+#define WT_ARRAY_CNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /** Copy of s[0..len), NUL-terminated; NULL when out of memory. */
 static char *wt_strndup(const char *s, size_t len) {
@@ -573,13 +640,21 @@ static const wt_key_t *wt_key_find(const char *key) {
         return NULL;
 }
 
-/** 1 when a bare key lies in a wiretag namespace. */
+/** 1 when a bare key lies in a wiretag namespace: the first component
+ *  of a table key, dot included ("queue."), or a whole one-word key
+ *  ("workers"). A typo there ("queue.max.msgs") is reported as an unknown
+ *  wiretag key, not as a librdkafka property; librdkafka's own properties
+ *  that share a prefix (queue.buffering.max.messages) still pass, since
+ *  librdkafka is asked first. */
 static int wt_in_namespace(const char *key) {
-        int i;
-        for (i = 0; wt_namespaces[i]; i++)
-                if (!strncmp(key, wt_namespaces[i],
-                             strlen(wt_namespaces[i])))
+        size_t i;
+        for (i = 0; i < WT_KEYS_CNT; i++) {
+                const char *name = wt_keys[i].name;
+                const char *dot = strchr(name, '.');
+                size_t len = dot ? (size_t)(dot - name) + 1 : strlen(name);
+                if (!strncmp(key, name, len))
                         return 1;
+        }
         return 0;
 }
 
@@ -596,20 +671,36 @@ void wt_config_init(wt_config_t *cfg) {
 }
 
 void wt_config_clear(wt_config_t *cfg) {
-        size_t i;
-        free(cfg->model_path);
-        free(cfg->input_fields);
-        free(cfg->metrics_listen);
-        free(cfg->instance_id);
-        wt_strv_free(cfg->input_topics, cfg->ninput_topics);
-        free(cfg->output_topic);
-        free(cfg->unlabeled_topic);
-        free(cfg->dlq_topic);
-        for (i = 0; i < cfg->nroutes; i++) {
-                free(cfg->routes[i].label);
-                free(cfg->routes[i].topic);
+        char *base = (char *)cfg;
+        size_t i, j;
+        for (i = 0; i < WT_KEYS_CNT; i++) {
+                const wt_key_t *k = &wt_keys[i];
+                switch (k->type) {
+                case WT_KT_STR:
+                case WT_KT_FIELDS:
+                case WT_KT_TOPIC:
+                        free(*(char **)(base + k->off));
+                        break;
+                case WT_KT_TOPICS:
+                        wt_strv_free(*(char ***)(base + k->off),
+                                     *(size_t *)(base + k->cnt_off));
+                        break;
+                case WT_KT_ROUTE: {
+                        wt_route_t *r = *(wt_route_t **)(base + k->off);
+                        size_t n = *(size_t *)(base + k->cnt_off);
+                        for (j = 0; j < n; j++) {
+                                free(r[j].label);
+                                free(r[j].topic);
+                        }
+                        free(r);
+                        break;
+                }
+                case WT_KT_UINT:
+                case WT_KT_ENUM:
+                case WT_KT_BOOL:
+                        break;
+                }
         }
-        free(cfg->routes);
         for (i = 0; i < cfg->nkafka; i++) {
                 free(cfg->kafka[i].key);
                 free(cfg->kafka[i].value);
@@ -618,37 +709,33 @@ void wt_config_clear(wt_config_t *cfg) {
         memset(cfg, 0, sizeof(*cfg));
 }
 
+/** 1 when controlled property c is key, set in passthrough scope. */
+static int wt_rk_refuses(const wt_rk_controlled_t *c, int scope,
+                         const char *key) {
+        if (strcmp(key, c->key))
+                return 0;
+        return c->scope == WT_SCOPE_BOTH || scope == WT_SCOPE_BOTH ||
+               scope == c->scope;
+}
+
 /** Check one passthrough property (key without scope prefix) against
  *  librdkafka and against the keys wiretag controls. fullkey is the key
  *  as the user wrote it, for messages. */
 static wt_err_t wt_kafka_check(int scope, const char *fullkey,
                                const char *key, const char *value,
                                char *errstr, size_t errstr_size) {
-        char rkerr[512], v[16];
-        size_t vsize = sizeof(v);
+        char rkerr[512], v[64];
         rd_kafka_conf_t *conf;
         rd_kafka_conf_res_t res;
+        size_t i;
 
-        if (!strcmp(key, "enable.auto.offset.store"))
-                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
-                                 "%s: wiretag controls this: it stores each "
-                                 "input offset itself, only once every "
-                                 "output of the message is acknowledged "
-                                 "(at-least-once), so it must stay false",
-                                 fullkey);
-        if (scope != WT_SCOPE_CONSUMER && !strcmp(key, "transactional.id"))
-                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
-                                 "%s: wiretag controls this: set "
-                                 "processing.guarantee=exactly_once (and "
-                                 "instance.id); the transactional.id is "
-                                 "wiretag-<group.id>-<instance.id>",
-                                 fullkey);
-        if (scope != WT_SCOPE_PRODUCER && !strcmp(key, "enable.partition.eof"))
-                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
-                                 "%s: wiretag controls this consumer "
-                                 "property: the stream never ends at a "
-                                 "partition's end, so it stays false",
-                                 fullkey);
+        for (i = 0; i < WT_ARRAY_CNT(wt_rk_controlled); i++) {
+                const wt_rk_controlled_t *c = &wt_rk_controlled[i];
+                if (!c->refused && wt_rk_refuses(c, scope, key))
+                        return wt_seterr(errstr, errstr_size,
+                                         WT_ERR_INVALID_ARG, "%s: %s",
+                                         fullkey, c->why);
+        }
 
         if (!(conf = rd_kafka_conf_new()))
                 return wt_seterr(errstr, errstr_size, WT_ERR_NOMEM,
@@ -667,16 +754,18 @@ static wt_err_t wt_kafka_check(int scope, const char *fullkey,
         }
         /* Read the value back, so every spelling librdkafka takes for
          * false ("0", "FALSE", ...) is caught. */
-        if (scope != WT_SCOPE_CONSUMER && !strcmp(key, "enable.idempotence") &&
-            rd_kafka_conf_get(conf, key, v, &vsize) == RD_KAFKA_CONF_OK &&
-            !strcmp(v, "false")) {
-                rd_kafka_conf_destroy(conf);
-                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
-                                 "%s: wiretag needs the idempotent producer: "
-                                 "at-least-once delivery retries, and only "
-                                 "idempotence keeps per-partition order "
-                                 "(and no duplicates) across retries",
-                                 fullkey);
+        for (i = 0; i < WT_ARRAY_CNT(wt_rk_controlled); i++) {
+                const wt_rk_controlled_t *c = &wt_rk_controlled[i];
+                size_t vsize = sizeof(v);
+                if (c->refused && wt_rk_refuses(c, scope, key) &&
+                    rd_kafka_conf_get(conf, key, v, &vsize) ==
+                            RD_KAFKA_CONF_OK &&
+                    !strcmp(v, c->refused)) {
+                        rd_kafka_conf_destroy(conf);
+                        return wt_seterr(errstr, errstr_size,
+                                         WT_ERR_INVALID_ARG, "%s: %s",
+                                         fullkey, c->why);
+                }
         }
         rd_kafka_conf_destroy(conf);
         return WT_OK;
@@ -1055,34 +1144,6 @@ static int wt_conf_set(rd_kafka_conf_t *conf, int for_consumer,
 rd_kafka_conf_t *wt_config_kafka_conf(const wt_config_t *cfg,
                                       int for_consumer, char *errstr,
                                       size_t errstr_size) {
-        /* wiretag's choices, before the user's: {key, value}. */
-        static const char *const cdefs[][2] = {
-                {"enable.auto.offset.store", "false"},
-                {"enable.auto.commit", "true"},
-                {"auto.commit.interval.ms", "1000"},
-                {"partition.assignment.strategy", "cooperative-sticky"},
-                {"auto.offset.reset", "earliest"},
-                {"enable.partition.eof", "false"},
-        };
-        static const char *const pdefs[][2] = {
-                {"enable.idempotence", "true"},
-                {"acks", "all"},
-                {"linger.ms", "5"},
-                /* Dead letters carry inputs of any size: let the broker's
-                 * max.message.bytes decide, not a client-side 1 MB. */
-                {"message.max.bytes", "67108864"},
-        };
-        /* Set again after the user's (wt_config_set rejects them, but the
-         * struct is public): at-least-once rests on these. */
-        static const char *const cforced[][2] = {
-                {"enable.auto.offset.store", "false"},
-                {"enable.partition.eof", "false"},
-        };
-        const char *const(*defs)[2] = for_consumer ? cdefs : pdefs;
-        size_t ndefs = for_consumer ? sizeof(cdefs) / sizeof(cdefs[0])
-                                    : sizeof(pdefs) / sizeof(pdefs[0]);
-        size_t nforced = for_consumer ? sizeof(cforced) / sizeof(cforced[0])
-                                      : 0;
         int scope = for_consumer ? WT_SCOPE_CONSUMER : WT_SCOPE_PRODUCER;
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char *table = NULL;
@@ -1093,9 +1154,11 @@ rd_kafka_conf_t *wt_config_kafka_conf(const wt_config_t *cfg,
                           "out of memory");
                 return NULL;
         }
-        for (i = 0; i < ndefs; i++)
-                if (wt_conf_set(conf, for_consumer, defs[i][0], defs[i][1],
-                                errstr, errstr_size))
+        for (i = 0; i < WT_ARRAY_CNT(wt_rk_defaults); i++)
+                if (wt_rk_defaults[i].client == scope &&
+                    wt_conf_set(conf, for_consumer, wt_rk_defaults[i].key,
+                                wt_rk_defaults[i].value, errstr,
+                                errstr_size))
                         goto fail;
 
         for (i = 0; i < cfg->nkafka; i++) {
@@ -1116,25 +1179,21 @@ rd_kafka_conf_t *wt_config_kafka_conf(const wt_config_t *cfg,
                         goto fail;
         }
 
-        for (i = 0; i < nforced; i++)
-                if (wt_conf_set(conf, for_consumer, cforced[i][0],
-                                cforced[i][1], errstr, errstr_size))
+        for (i = 0; i < WT_ARRAY_CNT(wt_rk_controlled); i++) {
+                const wt_rk_controlled_t *c = &wt_rk_controlled[i];
+                if (c->forced && c->client == scope &&
+                    wt_conf_set(conf, for_consumer, c->key, c->forced,
+                                errstr, errstr_size))
                         goto fail;
-        if (!for_consumer &&
-            wt_conf_set(conf, 0, "enable.idempotence", "true", errstr,
-                        errstr_size))
-                goto fail;
+        }
         if (cfg->guarantee == WT_EXACTLY_ONCE) {
-                /* Offsets commit inside the producer's transactions; the
-                 * input may itself come from transactions. */
-                if (for_consumer) {
-                        if (wt_conf_set(conf, 1, "enable.auto.commit",
-                                        "false", errstr, errstr_size) ||
-                            wt_conf_set(conf, 1, "isolation.level",
-                                        "read_committed", errstr,
+                for (i = 0; i < WT_ARRAY_CNT(wt_rk_eos); i++)
+                        if (wt_rk_eos[i].client == scope &&
+                            wt_conf_set(conf, for_consumer, wt_rk_eos[i].key,
+                                        wt_rk_eos[i].value, errstr,
                                         errstr_size))
                                 goto fail;
-                } else {
+                if (!for_consumer) {
                         char tid[1024];
                         const char *group =
                                 wt_kafka_find(cfg, WT_SCOPE_CONSUMER,
@@ -1221,6 +1280,85 @@ static void wt_doc_key(FILE *fp, const wt_key_t *k) {
         fprintf(fp, "\n");
 }
 
+/* Comment lines are cut before this many characters. */
+#define WT_DOC_WIDTH 73
+
+/** Print text as comment lines: words (split at blanks) filled up to
+ *  WT_DOC_WIDTH, the first line starting with first, the others with
+ *  cont; a '\n' in text starts a new line. */
+static void wt_doc_fill(FILE *fp, const char *first, const char *cont,
+                        const char *text) {
+        size_t col = (size_t)fprintf(fp, "%s", first);
+        int start = 1;
+        while (*text) {
+                size_t len = strcspn(text, " \n");
+                if (len) {
+                        if (!start && col + 1 + len >= WT_DOC_WIDTH) {
+                                col = (size_t)fprintf(fp, "\n%s", cont) - 1;
+                                start = 1;
+                        }
+                        col += (size_t)fprintf(fp, "%s%.*s", start ? "" : " ",
+                                               (int)len, text);
+                        start = 0;
+                }
+                text += len;
+                if (*text == '\n') {
+                        col = (size_t)fprintf(fp, "\n%s", cont) - 1;
+                        start = 1;
+                }
+                if (*text)
+                        text++;
+        }
+        fprintf(fp, "\n");
+}
+
+/** The librdkafka properties wiretag sets, refuses and forces, from
+ *  their tables. */
+static void wt_doc_rk(FILE *fp) {
+        static const char *const clients[] = {"", "consumer", "producer"};
+        char text[1024], first[128];
+        size_t i, pos;
+        int c;
+
+        fprintf(fp, "# wiretag sets these first, so they may be "
+                    "overridden:\n");
+        for (c = WT_SCOPE_CONSUMER; c <= WT_SCOPE_PRODUCER; c++) {
+                pos = 0;
+                text[0] = '\0';
+                for (i = 0; i < WT_ARRAY_CNT(wt_rk_defaults); i++)
+                        if (wt_rk_defaults[i].client == c)
+                                pos += (size_t)snprintf(
+                                        text + pos, sizeof(text) - pos,
+                                        "%s%s=%s", pos ? ", " : "",
+                                        wt_rk_defaults[i].key,
+                                        wt_rk_defaults[i].value);
+                snprintf(first, sizeof(first), "#   %s: ", clients[c]);
+                wt_doc_fill(fp, first, "#     ", text);
+        }
+        fprintf(fp, "# wiretag controls these, and refuses them:\n");
+        for (i = 0; i < WT_ARRAY_CNT(wt_rk_controlled); i++) {
+                const wt_rk_controlled_t *k = &wt_rk_controlled[i];
+                snprintf(first, sizeof(first), "#   %s%s%s%s%s: ",
+                         clients[k->scope], k->scope ? " " : "", k->key,
+                         k->refused ? "=" : "", k->refused ? k->refused : "");
+                wt_doc_fill(fp, first, "#     ", k->doc);
+        }
+        pos = (size_t)snprintf(text, sizeof(text), "exactly_once also sets");
+        for (i = 0; i < WT_ARRAY_CNT(wt_rk_eos); i++) {
+                const wt_rk_set_t *e = &wt_rk_eos[i];
+                const char *sep = i == 0 ? " "
+                                  : i + 1 == WT_ARRAY_CNT(wt_rk_eos) ? " and "
+                                                                     : ", ";
+                int named = i == 0 || e->client != wt_rk_eos[i - 1].client;
+                pos += (size_t)snprintf(text + pos, sizeof(text) - pos,
+                                        "%s%s%s%s=%s", sep,
+                                        named ? clients[e->client] : "",
+                                        named ? " " : "", e->key, e->value);
+        }
+        snprintf(text + pos, sizeof(text) - pos, ".");
+        wt_doc_fill(fp, "# ", "# ", text);
+}
+
 void wt_config_print_doc(FILE *fp) {
         size_t i;
 
@@ -1259,28 +1397,9 @@ void wt_config_print_doc(FILE *fp) {
                 "#                        alone)\n"
                 "# A property librdkafka does not know, or a bad value, "
                 "stops start-up.\n"
-                "#\n"
-                "# wiretag sets these first, so they may be overridden:\n"
-                "#   consumer: enable.auto.commit=true, "
-                "auto.commit.interval.ms=1000,\n"
-                "#     partition.assignment.strategy=cooperative-sticky,\n"
-                "#     auto.offset.reset=earliest\n"
-                "#   producer: acks=all, linger.ms=5, message.max.bytes=67108864\n"
-                "# wiretag controls these, and refuses them:\n"
-                "#   enable.auto.offset.store: wiretag stores each offset "
-                "once every\n"
-                "#     output of its message is acknowledged "
-                "(at-least-once)\n"
-                "#   consumer enable.partition.eof: the stream has no end\n"
-                "#   producer enable.idempotence=false: only idempotence "
-                "keeps\n"
-                "#     per-partition order across retries\n"
-                "#   producer transactional.id: set by exactly_once "
-                "from group.id\n"
-                "#     and instance.id\n"
-                "# exactly_once also sets consumer enable.auto.commit=false "
-                "and\n"
-                "# isolation.level=read_committed.\n"
+                "#\n");
+        wt_doc_rk(fp);
+        fprintf(fp,
                 "\n"
                 "# Brokers. Required: bare, or both consumer. and "
                 "producer.\n"
@@ -1324,6 +1443,67 @@ static int wt_secret_key(const char *key) {
                strstr(key, "jaas") || strstr(key, "sasl.oauthbearer");
 }
 
+/** Append " name=value" for table key k to the summary: every key, in
+ *  table order; an unset optional one is left out, an unset required one
+ *  shows "(unset)". */
+static void wt_sum_key(char *buf, size_t size, size_t *pos,
+                       const wt_config_t *cfg, const wt_key_t *k) {
+        const char *base = (const char *)cfg;
+        size_t i;
+
+        switch (k->type) {
+        case WT_KT_STR:
+        case WT_KT_FIELDS:
+        case WT_KT_TOPIC: {
+                const char *v = *(char *const *)(base + k->off);
+                if (v || k->required)
+                        wt_sum_add(buf, size, pos, " %s=%s", k->name,
+                                   v ? v : "(unset)");
+                break;
+        }
+        case WT_KT_TOPICS: {
+                char *const *v = *(char **const *)(base + k->off);
+                size_t n = *(const size_t *)(base + k->cnt_off);
+                if (!n && !k->required)
+                        break;
+                wt_sum_add(buf, size, pos, " %s=%s", k->name,
+                           n ? "" : "(unset)");
+                for (i = 0; i < n; i++)
+                        wt_sum_add(buf, size, pos, "%s%s", i ? "," : "",
+                                   v[i]);
+                break;
+        }
+        case WT_KT_ROUTE: {
+                const wt_route_t *r = *(wt_route_t *const *)(base + k->off);
+                size_t n = *(const size_t *)(base + k->cnt_off);
+                for (i = 0; i < n; i++)
+                        wt_sum_add(buf, size, pos, " %s%s=%s", k->name,
+                                   r[i].label, r[i].topic);
+                break;
+        }
+        case WT_KT_UINT:
+                wt_sum_add(buf, size, pos, " %s=%llu", k->name,
+                           k->size == sizeof(size_t)
+                                   ? (unsigned long long)*(const size_t *)(
+                                             base + k->off)
+                                   : (unsigned long long)*(const unsigned *)(
+                                             base + k->off));
+                break;
+        case WT_KT_ENUM: {
+                int v = *(const int *)(base + k->off), n = 0;
+                while (k->names[n])
+                        n++;
+                wt_sum_add(buf, size, pos, " %s=%s", k->name,
+                           v >= 0 && v < n ? k->names[v] : "?");
+                break;
+        }
+        case WT_KT_BOOL:
+                wt_sum_add(buf, size, pos, " %s=%s", k->name,
+                           *(const int *)(base + k->off) ? "true" : "false");
+                break;
+        }
+}
+
 void wt_config_summary(const wt_config_t *cfg, char *buf, size_t size) {
         static const char *const scopes[] = {"", "consumer.", "producer."};
         size_t pos = 0, i;
@@ -1331,39 +1511,8 @@ void wt_config_summary(const wt_config_t *cfg, char *buf, size_t size) {
         if (!buf || size == 0)
                 return;
         buf[0] = '\0';
-        wt_sum_add(buf, size, &pos, "model=%s in=",
-                   cfg->model_path ? cfg->model_path : "(unset)");
-        for (i = 0; i < cfg->ninput_topics; i++)
-                wt_sum_add(buf, size, &pos, "%s%s", i ? "," : "",
-                           cfg->input_topics[i]);
-        wt_sum_add(buf, size, &pos, " out=%s",
-                   cfg->output_topic ? cfg->output_topic : "(unset)");
-        if (cfg->unlabeled_topic)
-                wt_sum_add(buf, size, &pos, " unlabeled=%s",
-                           cfg->unlabeled_topic);
-        wt_sum_add(buf, size, &pos, " dlq=%s",
-                   cfg->dlq_topic ? cfg->dlq_topic : "(unset)");
-        for (i = 0; i < cfg->nroutes; i++)
-                wt_sum_add(buf, size, &pos, " route.%s=%s",
-                           cfg->routes[i].label, cfg->routes[i].topic);
-        if (cfg->input_fields)
-                wt_sum_add(buf, size, &pos, " fields=%s", cfg->input_fields);
-        wt_sum_add(buf, size, &pos,
-                   " %s workers=%u max.bytes=%zu queue=%zu msgs/%zu bytes "
-                   "stats=%ums shutdown=%ums log=%s",
-                   wt_guarantee_names[cfg->guarantee == WT_EXACTLY_ONCE],
-                   cfg->workers, cfg->input_max_bytes,
-                   cfg->queue_max_messages, cfg->queue_max_bytes,
-                   cfg->stats_interval_ms, cfg->shutdown_timeout_ms,
-                   (unsigned)cfg->log_level < 4
-                           ? wt_log_level_names[cfg->log_level]
-                           : "?");
-        if (cfg->guarantee == WT_EXACTLY_ONCE)
-                wt_sum_add(buf, size, &pos, " instance=%s commit=%ums",
-                           cfg->instance_id ? cfg->instance_id : "(unset)",
-                           cfg->commit_interval_ms);
-        wt_sum_add(buf, size, &pos, " output.error.policy=%s",
-                   wt_policy_names[cfg->output_policy == WT_OUTPUT_POLICY_STOP]);
+        for (i = 0; i < WT_KEYS_CNT; i++)
+                wt_sum_key(buf, size, &pos, cfg, &wt_keys[i]);
         for (i = 0; i < cfg->nkafka; i++) {
                 const wt_kafka_prop_t *p = &cfg->kafka[i];
                 wt_sum_add(buf, size, &pos, " %s%s=%s",
@@ -1371,7 +1520,12 @@ void wt_config_summary(const wt_config_t *cfg, char *buf, size_t size) {
                                                                  : 0],
                            p->key, wt_secret_key(p->key) ? "***" : p->value);
         }
-        /* Mark a cut line, so a truncated summary is not taken as whole. */
-        if (pos >= size && size > 4)
+        /* No leading blank; mark a cut line, so a truncated summary is
+         * not taken as whole. */
+        if (pos > 0 && pos < size)
+                memmove(buf, buf + 1, pos);
+        else if (pos >= size && size > 4) {
+                memmove(buf, buf + 1, size - 1);
                 memcpy(buf + size - 4, "...", 4);
+        }
 }

@@ -19,13 +19,7 @@
 #include <stdio.h>
 
 #include "wt_err.h"
-
-typedef enum wt_log_level {
-        WT_LOG_ERROR = 0,
-        WT_LOG_WARN = 1,
-        WT_LOG_INFO = 2,
-        WT_LOG_DEBUG = 3,
-} wt_log_level_t;
+#include "wt_log.h"
 
 /** processing.guarantee */
 typedef enum wt_guarantee {
@@ -113,8 +107,11 @@ rd_kafka_conf_t *wt_config_kafka_conf(const wt_config_t *cfg,
  *  documented .properties file. */
 void wt_config_print_doc(FILE *fp);
 
-/** One-line summary for the start-up log (no secrets: passthrough values
- *  whose key contains "password", "secret" or "jaas" are masked). */
+/** One-line summary for the start-up log: key=value for every wiretag
+ *  key (from the key table, unset optional ones left out), then the
+ *  passthrough properties, with no secrets: values whose key contains
+ *  "password", "secret", "jaas" or "sasl.oauthbearer" are masked. A cut
+ *  line ends in "...". */
 void wt_config_summary(const wt_config_t *cfg, char *buf, size_t size);
 
 #endif /* WT_CONFIG_H */

@@ -7,7 +7,13 @@
 #ifndef WT_LOG_H
 #define WT_LOG_H
 
-#include "wt_config.h"
+/** log.level: a line is written when its level is at most the set one. */
+typedef enum wt_log_level {
+        WT_LOG_ERROR = 0,
+        WT_LOG_WARN = 1,
+        WT_LOG_INFO = 2,
+        WT_LOG_DEBUG = 3,
+} wt_log_level_t;
 
 /** Lines below this level are dropped. */
 void wt_log_set_level(wt_log_level_t level);

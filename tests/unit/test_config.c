@@ -823,11 +823,15 @@ static void test_summary(void **state) {
         set_ok(c, "sasl.username", "alice");
         wt_config_summary(&c->cfg, buf, sizeof(buf));
         assert_null(strchr(buf, '\n'));
-        assert_contains(buf, "m.wtm");
-        assert_contains(buf, "in=in");
-        assert_contains(buf, "out=out");
-        assert_contains(buf, "dlq=dlq");
+        assert_contains(buf, "model.path=m.wtm");
+        assert_contains(buf, "input.topics=in");
+        assert_contains(buf, "output.topic=out");
+        assert_contains(buf, "dlq.topic=dlq");
         assert_contains(buf, "route.diplomacy=dip");
+        assert_contains(buf, "model.watch=false");
+        /* Unset optional keys are left out. */
+        assert_null(strstr(buf, "metrics.listen"));
+        assert_null(strstr(buf, "output.topic.unlabeled"));
         assert_contains(buf, "bootstrap.servers=localhost:9092");
         assert_contains(buf, "sasl.username=alice");
         assert_contains(buf, "sasl.password=***");
@@ -843,6 +847,175 @@ static void test_summary(void **state) {
         wt_config_summary(&c->cfg, small, sizeof(small));
         assert_int_equal(strlen(small), sizeof(small) - 1);
         assert_string_equal(small + sizeof(small) - 4, "...");
+}
+
+/** The wiretag half of the doc ("## wiretag" up to "## Kafka clients"),
+ *  or the Kafka half, as a malloc'ed copy. */
+static char *doc_part(const char *doc, int kafka) {
+        const char *k = strstr(doc, "\n## Kafka clients");
+        const char *from = kafka ? k : strstr(doc, "\n## wiretag");
+        size_t len;
+        char *part;
+        assert_non_null(k);
+        assert_non_null(from);
+        len = kafka ? strlen(from) : (size_t)(k - from);
+        part = malloc(len + 1);
+        assert_non_null(part);
+        memcpy(part, from, len);
+        part[len] = '\0';
+        return part;
+}
+
+/* The start-up summary is printed from the key table: set every key line
+ * of the doc, and each shows as key=value. */
+static void test_summary_every_key(void **state) {
+        ctx_t *c = *state;
+        char *doc = print_doc(), *line, *save = NULL, buf[4096];
+        char *keys[64], *values[64];
+        size_t n = 0, i;
+
+        for (line = strtok_r(doc, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+                char *key, *value;
+                if (!doc_key_line(line, &key, &value))
+                        continue;
+                assert_true(n < 64);
+                set_ok(c, key, value);
+                keys[n] = key;
+                values[n++] = value;
+        }
+        set_ok(c, "metrics.listen", "127.0.0.1:1"); /* overrides the doc */
+        wt_config_summary(&c->cfg, buf, sizeof(buf));
+        for (i = 0; i < n; i++) {
+                char pat[512];
+                snprintf(pat, sizeof(pat), "%s=%s", keys[i],
+                         strcmp(keys[i], "metrics.listen") ? values[i]
+                                                           : "127.0.0.1:1");
+                assert_contains(buf, pat);
+        }
+        assert_true(n > 20);
+        free(doc);
+}
+
+/* Every wiretag key's namespace is wiretag's: the key with a letter
+ * added is an unknown wiretag key, not a librdkafka property. */
+static void test_namespaces_every_key(void **state) {
+        ctx_t *c = *state;
+        char *doc = print_doc(), *part = doc_part(doc, 0), *line;
+        char *save = NULL;
+        size_t n = 0;
+
+        for (line = strtok_r(part, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+                char *key, *value, typo[256];
+                if (!doc_key_line(line, &key, &value) ||
+                    !strncmp(key, "route.", 6))
+                        continue;
+                snprintf(typo, sizeof(typo), "%sx", key);
+                set_bad(c, typo, value);
+                assert_contains(c->err, "unknown wiretag key");
+                n++;
+        }
+        assert_true(n >= 18);
+        set_bad(c, "metrics.lsten", "127.0.0.1:9464");
+        assert_contains(c->err, "unknown wiretag key");
+        free(part);
+        free(doc);
+}
+
+/** value as librdkafka reads it back once key is set to it. */
+static const char *rk_spelling(const char *key, const char *value) {
+        static char buf[512];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char rkerr[256];
+        if (rd_kafka_conf_set(conf, key, value, rkerr, sizeof(rkerr)) !=
+            RD_KAFKA_CONF_OK)
+                fail_msg("%s=%s: %s", key, value, rkerr);
+        snprintf(buf, sizeof(buf), "%s", conf_get(conf, key));
+        rd_kafka_conf_destroy(conf);
+        return buf;
+}
+
+/* The Kafka half of the doc is printed from the tables the code uses:
+ * each default it lists is what the client gets, and each property it
+ * says wiretag refuses is refused. */
+static void test_doc_kafka(void **state) {
+        ctx_t *c = *state;
+        char *doc = print_doc(), *part = doc_part(doc, 1), *line;
+        char *save = NULL;
+        rd_kafka_conf_t *cc, *pc;
+        int section = 0; /* 1: defaults, 2: controlled */
+        size_t ndefaults = 0, nrefused = 0;
+        rd_kafka_conf_t *client = NULL;
+
+        set_minimal(c, NULL);
+        cc = wt_config_kafka_conf(&c->cfg, 1, c->err, sizeof(c->err));
+        pc = wt_config_kafka_conf(&c->cfg, 0, c->err, sizeof(c->err));
+        assert_non_null(cc);
+        assert_non_null(pc);
+        for (line = strtok_r(part, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+                char *p, *tok, *tsave = NULL;
+                if (strstr(line, "wiretag sets these first")) {
+                        section = 1;
+                        continue;
+                }
+                if (strstr(line, "wiretag controls these")) {
+                        section = 2;
+                        continue;
+                }
+                if (strncmp(line, "#   ", 4)) { /* the list ends */
+                        section = 0;
+                        continue;
+                }
+                if (section == 1) {
+                        p = line + 1;
+                        if (strstr(p, "consumer:"))
+                                client = cc, p = strstr(p, ":") + 1;
+                        else if (strstr(p, "producer:"))
+                                client = pc, p = strstr(p, ":") + 1;
+                        assert_non_null(client);
+                        for (tok = strtok_r(p, " ,", &tsave); tok;
+                             tok = strtok_r(NULL, " ,", &tsave)) {
+                                char *eq = strchr(tok, '=');
+                                assert_non_null(eq);
+                                *eq = '\0';
+                                /* As librdkafka spells it back
+                                 * ("earliest" reads "smallest"). */
+                                char want[512];
+                                snprintf(want, sizeof(want), "%s",
+                                         rk_spelling(tok, eq + 1));
+                                assert_string_equal(conf_get(client, tok),
+                                                    want);
+                                ndefaults++;
+                        }
+                } else if (section == 2 && !strncmp(line, "#   ", 4) &&
+                           line[4] != ' ') {
+                        char key[256], *colon, *eq;
+                        const char *value = "false";
+                        p = line + 4;
+                        colon = strchr(p, ':');
+                        assert_non_null(colon);
+                        *colon = '\0';
+                        if (!strncmp(p, "consumer ", 9) ||
+                            !strncmp(p, "producer ", 9))
+                                p[8] = '.';
+                        if ((eq = strchr(p, '='))) {
+                                *eq = '\0';
+                                value = eq + 1;
+                        }
+                        snprintf(key, sizeof(key), "%s", p);
+                        set_bad(c, key, value);
+                        assert_contains(c->err, "wiretag");
+                        nrefused++;
+                }
+        }
+        assert_int_equal(ndefaults, 7);
+        assert_int_equal(nrefused, 4);
+        rd_kafka_conf_destroy(cc);
+        rd_kafka_conf_destroy(pc);
+        free(part);
+        free(doc);
 }
 
 int main(void) {
@@ -865,6 +1038,9 @@ int main(void) {
                 T(test_committed_config),
                 T(test_doc),
                 T(test_summary),
+                T(test_summary_every_key),
+                T(test_namespaces_every_key),
+                T(test_doc_kafka),
 #undef T
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,5 +149,15 @@ int main(void) {
                 cmocka_unit_test(test_generated_text),
                 cmocka_unit_test(test_word_lengths_around_blocks),
         };
+#if !WT_TOK_SIMD_BUILT
+        /* Without the block path both sides are the scalar code: a pass
+         * would prove nothing, so say so and let ctest report a skip. */
+        (void)tests;
+        fprintf(stderr, "test_tokenizer_twin: SKIPPED: this build has no "
+                        "block (SSE2) tokenizer, so there is no twin to "
+                        "compare the scalar path with\n");
+        return 77;
+#else
         return cmocka_run_group_tests(tests, NULL, NULL);
+#endif
 }

@@ -31,4 +31,8 @@ struct wt_model_s {
  *  thresholds 0, pooling doc) and no vocabulary. */
 wt_model_t *wt_model_alloc(uint32_t nlabels);
 
+/** Set m->id from the serialized model file buf[0..len) (len >= 8): the
+ *  file's trailing checksum as 16 hex digits. */
+void wt_model_set_id(wt_model_t *m, const unsigned char *buf, size_t len);
+
 #endif /* WT_MODEL_INT_H */
