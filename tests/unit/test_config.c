@@ -693,7 +693,7 @@ static void test_committed_config(void **state) {
                 fail_msg("%s", c->err);
         if (wt_config_finalize(&c->cfg, c->err, sizeof(c->err)))
                 fail_msg("%s", c->err);
-        assert_string_equal(c->cfg.model_path, "models/conflict-v1.wtm");
+        assert_string_equal(c->cfg.model_path, "models/conflict-v2.wtm");
         assert_int_equal(c->cfg.ninput_topics, 1);
         assert_string_equal(c->cfg.input_topics[0], "articles");
         assert_string_equal(c->cfg.output_topic, "articles.labeled");
