@@ -47,13 +47,22 @@ EVENT_SOURCES = {
     "huffpost_events": "conflict/huffpost_events/train.jsonl",
     "briefs_2025": "conflict/briefs_2025/train.jsonl",
 }
+PYTHON = "python3"
 SHORT = ["agnews_events", "huffpost_events", "briefs_2025"]
 BBC_NEG_CLASSES = ["business", "entertainment", "sport", "tech"]
 
+ALL4 = ("agnews_events", "muc4_events", "huffpost_events", "briefs_2025")
 BASE_FEATURES = {"fields": ["title", "text"], "ngrams": 2, "bits": 20,
                  "min_df": 2, "tf": "log", "idf": True}
 BASE_TRAIN = {"solver": "lr", "cv": 5, "C_grid": [1, 4, 16, 64, 256],
               "seed": 1}
+
+
+def peer(name, kind):
+    """A peer trained on the four labeled sets, as the data README's
+    held-back figures were made (no BBC negatives)."""
+    return {"name": name, "peer": kind, "events": list(ALL4), "bbc": False,
+            "bbc_classes": [], "cameo": False, "satp": False}
 
 
 def variant(name, events=("agnews_events", "muc4_events"), bbc=False,
@@ -69,7 +78,6 @@ def variant(name, events=("agnews_events", "muc4_events"), bbc=False,
             "features": f, "train": t}
 
 
-ALL4 = ("agnews_events", "muc4_events", "huffpost_events", "briefs_2025")
 BIG_C = {"C_grid": [1, 4, 16, 64, 256, 1024]}
 VARIANTS = [
     # Which sources to combine.
@@ -107,7 +115,82 @@ VARIANTS = [
             features={"tf": "binary"}),
     # Thresholds: the neutral 0.5 instead of the tuned ones.
     variant("all4+bbc thr 0.5", events=ALL4, bbc=True, train=BIG_C),
+    # The peers of the data README, under the same folds.
+    peer("scikit-learn (README recipe)", "sklearn"),
+    peer("fastText bigrams ova 25 epochs", "fasttext"),
 ]
+
+# scikit-learn, the data README's recipe: hashed unigrams, raw counts,
+# sublinear tf-idf with L2, LinearSVC C=1, one classifier per label; a
+# label is predicted when its decision value is positive.
+SKLEARN = r"""
+import json, sys
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.svm import LinearSVC
+labels = json.loads(sys.argv[3])
+def rd(p):
+    return [json.loads(l) for l in open(p, encoding="utf-8")]
+def text(d):
+    return " ".join(x for x in (d.get("title"), d.get("text")) if x)
+tr = [d for p in sys.argv[1].split(",") for d in rd(p)]
+te = rd(sys.argv[2])
+hv = HashingVectorizer(n_features=2**20, alternate_sign=False, norm=None)
+tf = TfidfTransformer(sublinear_tf=True)
+Xtr = tf.fit_transform(hv.transform([text(d) for d in tr]))
+Xte = tf.transform(hv.transform([text(d) for d in te]))
+out = [dict() for _ in te]
+for lab in labels:
+    y = [lab in d["labels"] for d in tr]
+    dv = LinearSVC(C=1.0).fit(Xtr, y).decision_function(Xte)
+    for o, v in zip(out, dv):
+        o[lab] = [float(v), 0.0]
+for o in out:
+    print(json.dumps(o))
+"""
+
+
+def peer_predict(v, files, dev_docs, tmp, python):
+    dev = os.path.join(tmp, "dev.jsonl")
+    write_jsonl(dev, dev_docs)
+    t0 = time.time()
+    if v["peer"] == "sklearn":
+        out = subprocess.run([python, "-c", SKLEARN, ",".join(files.values()),
+                              dev, json.dumps(LABELS)], check=True,
+                             capture_output=True, text=True).stdout
+        preds = [{lab: tuple(x) for lab, x in json.loads(line).items()}
+                 for line in out.splitlines()]
+        return preds, time.time() - t0
+    # fastText: one line per article, every label as __label__X (none for
+    # an article with none), text on one line.
+    def ft_line(d):
+        labs = " ".join("__label__" + x for x in d["labels"]) or \
+            "__label__none"
+        txt = " ".join(x for x in (d.get("title"), d.get("text")) if x)
+        return labs + " " + " ".join(txt.lower().split())
+    train_txt = os.path.join(tmp, "train.txt")
+    with open(train_txt, "w", encoding="utf-8") as fh:
+        for p in files.values():
+            for d in read_jsonl(p):
+                fh.write(ft_line(d) + "\n")
+    dev_txt = os.path.join(tmp, "dev.txt")
+    with open(dev_txt, "w", encoding="utf-8") as fh:
+        for d in dev_docs:
+            fh.write(ft_line(dict(d, labels=[])) + "\n")
+    m = os.path.join(tmp, "ft")
+    subprocess.run(["fasttext", "supervised", "-input", train_txt, "-output",
+                    m, "-wordNgrams", "2", "-loss", "ova", "-epoch", "25",
+                    "-thread", "1", "-seed", "1", "-verbose", "0"],
+                   check=True, capture_output=True)
+    out = subprocess.run(["fasttext", "predict-prob", m + ".bin", dev_txt,
+                          "-1", "0.0"], check=True, capture_output=True,
+                         text=True).stdout
+    preds = []
+    for line in out.splitlines():
+        f = line.split()
+        probs = {f[i][len("__label__"):]: float(f[i + 1])
+                 for i in range(0, len(f) - 1, 2)}
+        preds.append({lab: (probs.get(lab, 0.0), 0.5) for lab in LABELS})
+    return preds, time.time() - t0
 
 
 def read_jsonl(path):
@@ -290,7 +373,10 @@ def run_variant(wt, data, v, k):
                 lo, hi = blocks(len(docs), k)[fold]
                 if s in v["events"] or s == "bbc":
                     dev += docs[lo:hi]
-            preds, sec, _ = train_and_predict(wt, v, files, dev, tmp)
+            if v.get("peer"):
+                preds, sec = peer_predict(v, files, dev, tmp, PYTHON)
+            else:
+                preds, sec, _ = train_and_predict(wt, v, files, dev, tmp)
             secs.append(sec)
             t = tally(dev, preds, 0.5 if thr05 else None)
             merge(tall, t)
@@ -312,7 +398,11 @@ def run_variant(wt, data, v, k):
                 write_jsonl(p, bbc_docs(data, v["bbc_classes"])
                             if s == "bbc" else data[s])
                 files[s] = p
-            preds, _, _ = train_and_predict(wt, v, files, data[held], tmp)
+            if v.get("peer"):
+                preds, _ = peer_predict(v, files, data[held], tmp, PYTHON)
+            else:
+                preds, _, _ = train_and_predict(wt, v, files, data[held],
+                                                tmp)
             loso[held] = summarize(tally(data[held], preds,
                                          0.5 if thr05 else None))[held]
     return res, loso, secs, oof, summarize(dev_tall), per_label(tall), \
@@ -394,11 +484,16 @@ def main():
     ap.add_argument("--variants", help="comma-separated names (default all)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--out", help="write every figure as JSON here")
+    ap.add_argument("--python", default="bench/.venv/bin/python",
+                    help="a Python with scikit-learn, for the peer "
+                    "(bash bench/install-deps.sh makes bench/.venv)")
     ap.add_argument("--features", metavar="MODEL",
                     help="print the n-grams behind each label of MODEL")
     ap.add_argument("--errors", metavar="VARIANT",
                     help="print out-of-fold errors of VARIANT")
     a = ap.parse_args()
+    global PYTHON
+    PYTHON = a.python
     if not os.path.isdir(DATA):
         sys.exit(f"conflict-v2-select: no shared data at {DATA}")
     data = load_data()

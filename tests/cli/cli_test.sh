@@ -236,6 +236,53 @@ expect_rc 2 eval_badlabel "$WT" eval -m "$PM" "$FIX/partial/a.jsonl" \
         --labels x,nope
 expect_grep eval_badlabel err "nope"
 
+# --by FIELD: the same report for each value of a record's field. A mixed
+# file from single3.jsonl: two records without the field, one with a
+# number, the rest alternately "A" and "B". Each group must score exactly
+# as that group alone does, and the groups must add up to the whole.
+python3 - "$FIX/single3.jsonl" "$TMP" <<'EOF'
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+with open(sys.argv[2] + "/mixed.jsonl", "w") as mixed, \
+        open(sys.argv[2] + "/only_a.jsonl", "w") as only_a:
+    for i, d in enumerate(docs):
+        src = None if i < 2 else 7 if i == 2 else "AB"[i % 2]
+        if src is not None:
+            d = dict(d, source=src)
+        mixed.write(json.dumps(d) + "\n")
+        if src == "A":
+            only_a.write(json.dumps(d) + "\n")
+EOF
+expect_rc 0 eval_by "$WT" eval -m "$S3" "$TMP/mixed.jsonl" --by source --json
+expect_rc 0 eval_only_a "$WT" eval -m "$S3" "$TMP/only_a.jsonl" --json
+pycheck eval_by '
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = json.load(open(sys.argv[2]))
+g = d["groups"]
+assert d["by"] == "source", d["by"]
+assert list(g) == ["(none)", "7", "B", "A"], list(g)
+assert d["per_label"]["sport"]["tp"] > 0, d["per_label"]
+assert g["(none)"]["docs"] == 2 and g["7"]["docs"] == 1, g
+assert sum(x["docs"] for x in g.values()) == d["docs"]
+for lab, s in d["per_label"].items():
+    for k in ("tp", "fp", "fn", "support"):
+        assert sum(x["per_label"][lab][k] for x in g.values()) == s[k], \
+            (lab, k)
+assert g["A"]["docs"] == a["docs"], (g["A"]["docs"], a["docs"])
+for k in ("micro_f1", "macro_f1", "example_f1", "accuracy"):
+    assert abs(g["A"][k] - a[k]) < 1e-9, (k, g["A"][k], a[k])
+assert g["A"]["per_label"] == a["per_label"]
+' "$TMP/eval_by.out" "$TMP/eval_only_a.out"
+expect_rc 0 eval_by_text "$WT" eval -m "$S3" "$TMP/mixed.jsonl" --by source
+expect_grep eval_by_text out "^== source = B =="
+expect_grep eval_by_text out "^== source = (none) =="
+expect_rc 2 eval_by_empty "$WT" eval -m "$PM" "$TMP/mixed.jsonl" --by ""
+# --labels is checked before any record is read.
+expect_rc 2 eval_badlabel_first "$WT" eval -m "$PM" "$TMP/no-such-file.jsonl" \
+        --labels nope
+expect_grep eval_badlabel_first err "nope"
+
 # --------------------------------------------------------------- classify
 
 IN="$TMP/in.jsonl"
