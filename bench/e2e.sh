@@ -465,7 +465,7 @@ cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
   echo "| corpus | Reuters-21578 train + AG News test + BBC train ($corpus_n articles, shuffled), repeated with distinct ids: **$articles articles, $(mb "$in_bytes") MB**, $((in_bytes / articles)) bytes on average |"
   echo "| topics | $partitions partitions each |"
   echo "| load | wt-e2e load (linger.ms=50, acks=all): $(secs "$load_ms") s, $(per_s "$articles" "$load_ms") articles/s, $(mb_per_s "$in_bytes" "$load_ms") MB/s |"
-  echo "| wiretag | \`wiretag run -c config/wiretag.properties\`: model conflict-v1, $workers workers, output topic + 3 route topics ($produced records for $articles articles); producer linger.ms=5, acks=all, idempotent; consumer librdkafka defaults, auto.commit.interval.ms=1000; queue.max.messages=10000${wt_opts[*]:+; ${wt_opts[*]}} |"
+  echo "| wiretag | \`wiretag run -c config/wiretag.properties\`: model $(basename "$(sed -n 's/^model\.path=//p' config/wiretag.properties)" .wtm), $workers workers, output topic + 3 route topics ($produced records for $articles articles); producer linger.ms=5, acks=all, idempotent; consumer librdkafka defaults, auto.commit.interval.ms=1000; queue.max.messages=10000${wt_opts[*]:+; ${wt_opts[*]}} |"
   echo
   echo "| run | consumer | producer | seconds | articles/s | MB/s | client CPU s | broker CPU s | other CPU s | machine busy % |"
   echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"

@@ -109,8 +109,10 @@ def plot_threads(plotdir, hot, scaling, peers_dat):
     """Throughput (MB/s of article text) against threads, log scale."""
     series = []
     # wiretag on Reuters: this machine, and the larger machine if measured.
-    for label, rows in [("wiretag conflict-v1, this machine", hot),
-                        ("wiretag conflict-v1, %d-core machine" % scaling[0]
+    name = next((r["model"] for r in hot + (scaling[1] if scaling else [])
+                 if r["model"].startswith("conflict")), "conflict")
+    for label, rows in [("wiretag %s, this machine" % name, hot),
+                        ("wiretag %s, %d-core machine" % (name, scaling[0])
                          if scaling else None, scaling[1] if scaling else [])]:
         if not label:
             continue
@@ -253,7 +255,7 @@ def headline(hot, peers, scaling, e2e):
     r = pick("conflict", "Reuters-21578 train")
     if r:
         out.append(
-            f"- Hot loop, one thread, conflict-v1 on Reuters: "
+            f"- Hot loop, one thread, {r['model']} on Reuters: "
             f"**{num(r['mb_per_s']):.0f} MB/s** "
             f"({fmt_int(r['articles_per_s'])} articles/s, "
             f"{num(r['ns_per_token']):.0f} ns/token); target "
@@ -275,7 +277,8 @@ def headline(hot, peers, scaling, e2e):
             if r and num(p.get("predict_docs_per_s")) > 0:
                 r50 = num(r["articles_per_s"]) / num(p["predict_docs_per_s"])
                 out.append(
-                    f"- The default model's hot loop (conflict-v1, 8 labels, "
+                    f"- The default model's hot loop ({r['model']}, "
+                    f"{r['labels']} labels, "
                     f"on Reuters train) against fastText's Reuters predict "
                     f"rate: **{r50:.1f}x** (target {TARGET_X_FASTTEXT:.0f}x: "
                     f"{'met' if r50 >= TARGET_X_FASTTEXT else 'not met'}; "
@@ -382,9 +385,8 @@ def main():
               "thread; figures are the median of the repetitions, "
               "\"spread\" is (slowest - fastest) / median. MB are 10^6 "
               "bytes of title and text. p50/p99 are per-article latencies "
-              "of the last repetition. conflict-v1 scores CAMEO labels per "
-              "sentence (max over sentences) and SATP labels per article; "
-              "reuters-90 (fixed C = 16, no CV) scores per article.\n")
+              "of the last repetition. conflict-v2 (the default model) and "
+              "reuters-90 (fixed C = 16, no CV) score per article.\n")
     if hot:
         md.append(hotloop_table(hot) + "\n")
     else:

@@ -99,7 +99,7 @@ reps=5
 seconds=1
 if [ "$quick" = 1 ]; then reps=2; seconds=0.2; fi
 log "hot loop: wiretag-bench, threads $threads, $reps repetitions"
-"$build/wiretag-bench" --model models/conflict-v1.wtm --model "$reuters_model" \
+"$build/wiretag-bench" --model models/conflict-v2.wtm --model "$reuters_model" \
   "${corpora[@]}" --threads "$threads" --reps "$reps" --seconds "$seconds" \
   --csv "$out/hotloop.csv" | tee "$out/hotloop.txt"
 

@@ -87,12 +87,12 @@ case "$mode" in
 local)
   prepare
   run build-bench/wiretag-bench "$shared/reuters21578/train.jsonl" \
-    models/conflict-v1.wtm "$m90"
+    models/conflict-v2.wtm "$m90"
   ;;
 bundle)
   mkdir -p "$dir/reuters21578"
   prepare
-  cp build-bench/wiretag-bench models/conflict-v1.wtm "$m90" "$dir/"
+  cp build-bench/wiretag-bench models/conflict-v2.wtm "$m90" "$dir/"
   cp "$shared/reuters21578/train.jsonl" "$dir/reuters21578/"
   # The shared libraries wiretag-bench loads beyond glibc.
   ldd build-bench/wiretag-bench | awk '/=> \// {print $3}' |
@@ -103,7 +103,7 @@ bundle)
 run)
   export LD_LIBRARY_PATH="$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   run "$dir/wiretag-bench" "$dir/reuters21578/train.jsonl" \
-    "$dir/conflict-v1.wtm" "$dir/reuters-90.wtm"
+    "$dir/conflict-v2.wtm" "$dir/reuters-90.wtm"
   if [ -x "$dir/wiretag-bench.before" ]; then
     # Before and after take turns, three rounds, so a noisy neighbour
     # slows both alike; every round is a row.
@@ -116,7 +116,7 @@ run)
       for b in before after; do
         bin=$dir/wiretag-bench
         [ "$b" = before ] && bin=$dir/wiretag-bench.before
-        "$bin" --model "$dir/conflict-v1.wtm" --model "$dir/reuters-90.wtm" \
+        "$bin" --model "$dir/conflict-v2.wtm" --model "$dir/reuters-90.wtm" \
           --data "$dir/reuters21578/train.jsonl" --threads 1 --reps "$reps" \
           --seconds "$seconds" --csv "$out/round.csv" --quiet >/dev/null
         tail -n +2 "$out/round.csv" >>"$out/scaling-${cores}core-$b.csv"
