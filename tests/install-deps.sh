@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libjansson-dev liblinear-dev libxxhash-dev libutf8proc-dev libssl-dev
   libcmocka-dev librdkafka-dev libmicrohttpd-dev kcat python3
+  # install_test: the man pages render
+  man-db groff-base
 )
 
 missing=()

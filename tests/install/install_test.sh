@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# install_test: `cmake --install` into a temporary prefix, then what a
+# user of the installed tree sees:
+#  - the files: bin/wiretag, libwiretag.so.N (SONAME, only the public API
+#    exported), the public headers and no internal one, wiretag.pc, the
+#    models, the example config, the man pages;
+#  - a C program built through pkg-config only (no path of the source or
+#    build tree), run against the installed library: it loads the
+#    installed default model and classifies a sample;
+#  - the man pages render (man -l, groff warnings are errors) and say what
+#    --help and --print-config say.
+# Usage: install_test.sh BUILD_DIR SOURCE_DIR C_COMPILER [SANITIZE]
+set -euo pipefail
+build=$1 src=$2 cc=$3 sanitize=${4:-}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/prefix
+fail() { echo "install_test: FAIL: $*" >&2; exit 1; }
+
+cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" ||
+  { cat "$tmp/install.log"; fail "cmake --install"; }
+
+for f in bin/wiretag lib/pkgconfig/wiretag.pc include/wiretag/wt_model.h \
+         include/wiretag/wt_err.h \
+         share/wiretag/conflict-v2.wtm share/wiretag/wiretag.properties \
+         share/man/man1/wiretag.1 share/man/man5/wiretag.properties.5; do
+  [ -e "$prefix/$f" ] || fail "$f not installed"
+done
+[ -x "$prefix/bin/wiretag" ] || fail "bin/wiretag not executable"
+if [ -e "$src/models/conflict-v1.wtm" ]; then
+  [ -e "$prefix/share/wiretag/conflict-v1.wtm" ] || fail "conflict-v1.wtm not installed"
+fi
+# Internal headers stay internal.
+for h in "$src"/pipeline/lib/internal/*.h; do
+  [ ! -e "$prefix/include/wiretag/$(basename "$h")" ] ||
+    fail "internal header $(basename "$h") installed"
+done
+[ -z "$(find "$prefix" -name '*.a')" ] || fail "a static library was installed"
+
+# The shared library: SONAME, and the public API only.
+so=$(cd "$prefix/lib" && ls libwiretag.so.*.*.*)
+soname=$(readelf -d "$prefix/lib/$so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[ -n "$soname" ] || fail "$so has no SONAME"
+[ -L "$prefix/lib/$soname" ] || fail "$soname symlink missing"
+nm -D --defined-only "$prefix/lib/$so" | awk '$2 == "T" {print $3}' |
+  sed 's/@.*//' | sort -u >"$tmp/exported"
+# The functions the public headers declare (as packaging/gen_exports.py
+# reads them), and none that the internal headers declare.
+python3 "$src/packaging/gen_exports.py" "$tmp/public.map" X "$prefix"/include/wiretag/*.h
+sed -n 's/^ *\(wt_[a-z0-9_]*\);$/\1/p' "$tmp/public.map" | sort -u >"$tmp/declared"
+if ! diff -u "$tmp/declared" "$tmp/exported"; then
+  fail "exported symbols differ from the functions the public headers declare"
+fi
+python3 "$src/packaging/gen_exports.py" "$tmp/internal.map" X "$src"/pipeline/lib/internal/*.h
+sed -n 's/^ *\(wt_[a-z0-9_]*\);$/\1/p' "$tmp/internal.map" >"$tmp/internal"
+[ -s "$tmp/internal" ] || fail "no internal functions found (test broken?)"
+if grep -qxFf "$tmp/internal" "$tmp/exported"; then
+  fail "internal functions exported: $(grep -xFf "$tmp/internal" "$tmp/exported" | tr '\n' ' ')"
+fi
+echo "install_test: $so: SONAME $soname, $(wc -l <"$tmp/exported") exported functions"
+
+# pkg-config only.
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+pkg-config --exists wiretag || fail "pkg-config cannot find wiretag"
+pkg-config --print-requires wiretag | grep -qw jansson || fail "jansson not in Requires"
+pkg-config --print-requires wiretag | grep -qw libxxhash && fail "libxxhash in Requires (private)"
+cflags=$(pkg-config --cflags wiretag)
+libs=$(pkg-config --libs wiretag)
+case "$cflags $libs" in *"$src"*|*"$build"*) fail "pkg-config points into the source or build tree";; esac
+san=()
+[ -n "$sanitize" ] && san=("-fsanitize=$sanitize")
+# shellcheck disable=SC2086
+"$cc" "${san[@]}" -std=c11 -Wall -Werror -o "$tmp/embed" "$src/tests/install/embed.c" $cflags $libs ||
+  fail "embed.c does not build with pkg-config --cflags --libs wiretag"
+LD_LIBRARY_PATH=$(pkg-config --variable=libdir wiretag) \
+  "$tmp/embed" "$prefix/share/wiretag/conflict-v2.wtm" diplomacy ||
+  fail "embed: classify through the installed library"
+loaded=$(LD_LIBRARY_PATH=$(pkg-config --variable=libdir wiretag) ldd "$tmp/embed" |
+  sed -n 's/.*libwiretag[^ ]* => \([^ ]*\) .*/\1/p')
+[ -n "$loaded" ] && [ "$(realpath "$loaded")" = "$(realpath "$prefix/lib/$so")" ] ||
+  fail "embed loaded \"$loaded\", not the installed $soname"
+
+# The man pages render without warnings and carry --help and
+# --print-config.
+for page in share/man/man1/wiretag.1 share/man/man5/wiretag.properties.5; do
+  out=$(LC_ALL=C.UTF-8 MANWIDTH=100 man --warnings -l "$prefix/$page" 2>"$tmp/man.err") ||
+    fail "man -l $page"
+  if [ -s "$tmp/man.err" ]; then cat "$tmp/man.err" >&2; fail "man -l $page warns"; fi
+  printf '%s\n' "$out" >"$tmp/$(basename "$page").txt"
+done
+for cmd in run classify eval train "model info"; do
+  grep -q "^ *wiretag $cmd" "$tmp/wiretag.1.txt" || fail "wiretag(1) lacks wiretag $cmd"
+done
+"$build/wiretag" train --help | grep -o -- '--[a-z][a-z-]*' | sort -u |
+  while read -r opt; do
+    grep -q -- "$opt" "$tmp/wiretag.1.txt" || { echo "wiretag(1) lacks train $opt" >&2; exit 1; }
+  done || fail "wiretag(1) does not carry train --help"
+"$build/wiretag" run --print-config | sed -n 's/^#\{0,1\}\([a-z][a-z.]*\)=.*/\1/p' |
+  while read -r key; do
+    grep -q "$key" "$tmp/wiretag.properties.5.txt" || { echo "wiretag.properties(5) lacks $key" >&2; exit 1; }
+  done || fail "wiretag.properties(5) does not carry --print-config"
+echo "install_test: ok"
