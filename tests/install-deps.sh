@@ -9,6 +9,8 @@ packages=(
   libcmocka-dev librdkafka-dev libmicrohttpd-dev kcat python3
   # install_test: the man pages render
   man-db groff-base
+  # deb_test: cpack's Depends (dpkg-shlibdeps), systemd-analyze verify
+  dpkg-dev systemd
 )
 
 missing=()
