@@ -11,6 +11,8 @@ packages=(
   man-db groff-base
   # deb_test: cpack's Depends (dpkg-shlibdeps), systemd-analyze verify
   dpkg-dev systemd
+  # python_test: the Python API (pipeline/python)
+  python3-pytest
 )
 
 missing=()
