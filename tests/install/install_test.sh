@@ -80,6 +80,23 @@ loaded=$(LD_LIBRARY_PATH=$(pkg-config --variable=libdir wiretag) ldd "$tmp/embed
 [ -n "$loaded" ] && [ "$(realpath "$loaded")" = "$(realpath "$prefix/lib/$so")" ] ||
   fail "embed loaded \"$loaded\", not the installed $soname"
 
+# The Python package finds the installed library through pkg-config
+# (before the build tree). Not under sanitizers: python cannot load an
+# instrumented library without preloading the runtime.
+if [ -z "$sanitize" ]; then
+  got=$(cd "$tmp" && env -u WIRETAG_LIBRARY PYTHONDONTWRITEBYTECODE=1 \
+        PYTHONPATH="$src/pipeline/python" python3 -c '
+import sys, wiretag
+m = wiretag.Model(sys.argv[1])
+print(wiretag.library_path, m.classify("Foreign ministers agree to resume border talks")[0][0])
+' "$prefix/share/wiretag/conflict-v2.wtm") || fail "python: import wiretag against the installed library"
+  set -- $got
+  [ "$(realpath "$1")" = "$(realpath "$prefix/lib/$soname")" ] ||
+    fail "python loaded $1, not the installed $soname (pkg-config)"
+  [ "$2" = diplomacy ] || fail "python: the sample is tagged $2"
+  echo "install_test: python found $soname through pkg-config"
+fi
+
 # The man pages render without warnings and carry --help and
 # --print-config.
 for page in share/man/man1/wiretag.1 share/man/man5/wiretag.properties.5; do

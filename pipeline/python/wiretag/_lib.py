@@ -38,10 +38,12 @@ def _candidates():
     except (OSError, subprocess.SubprocessError):
         pass
     yield SONAME, "the dynamic linker's search path"
-    # A source checkout: pipeline/python/wiretag/ -> the tree's build/.
+    # Imported from a source checkout (pipeline/python/wiretag/): the
+    # tree's build/.
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.abspath(os.path.join(here, "..", "..", ".."))
-    yield os.path.join(root, "build", SONAME), "the source tree's build/"
+    if os.path.exists(os.path.join(root, "pipeline", "lib", "wt_api.h")):
+        yield os.path.join(root, "build", SONAME), "the source tree's build/"
 
 
 def load():
