@@ -20,7 +20,19 @@ def declared_functions(path):
     src = re.sub(r"/\*.*?\*/", " ", src, flags=re.S)  # comments
     src = re.sub(r"//[^\n]*", " ", src)
     src = re.sub(r"(?m)^\s*#.*$", " ", src)            # preprocessor
-    return set(re.findall(r"\b(wt_[a-z0-9_]+)\s*\(", src))
+    names = set()
+    for m in re.finditer(r"\b(wt_[a-z0-9_]+)\s*\(", src):
+        # The declaration this name opens starts after the previous ';',
+        # '{' or '}'. A static (inline) function in a header is no export,
+        # and neither is a call inside such a function's body.
+        start = max(src.rfind(c, 0, m.start()) for c in ";{}") + 1
+        decl = src[start:m.start()]
+        if re.search(r"\bstatic\b", decl) or "=" in decl or \
+                "return" in decl or src.rfind("{", 0, m.start()) > \
+                src.rfind("}", 0, m.start()):
+            continue
+        names.add(m.group(1))
+    return names
 
 
 def main():

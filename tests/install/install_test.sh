@@ -51,6 +51,24 @@ sed -n 's/^ *\(wt_[a-z0-9_]*\);$/\1/p' "$tmp/public.map" | sort -u >"$tmp/declar
 if ! diff -u "$tmp/declared" "$tmp/exported"; then
   fail "exported symbols differ from the functions the public headers declare"
 fi
+# gen_exports.py itself: declarations over several lines are exported;
+# static inline helpers, calls in their bodies and struct members are not.
+cat >"$tmp/t.h" <<'HDR'
+typedef struct wt_x { int a; void (*cb)(int); } wt_x_t;
+wt_err_t wt_real_fn(int a,
+                    int b);
+static inline int wt_inline_fn(int x) { return wt_other_call(x) + 1; }
+/* wt_in_comment() */
+const char *wt_name(void);
+static inline int
+wt_inline2(void) {
+        if (x) wt_called(3);
+        return 0;
+}
+HDR
+python3 "$src/packaging/gen_exports.py" "$tmp/t.map" X "$tmp/t.h"
+[ "$(sed -n 's/^ *\(wt_[a-z0-9_]*\);$/\1/p' "$tmp/t.map" | tr '\n' ' ')" = "wt_name wt_real_fn " ] ||
+  { cat "$tmp/t.map"; fail "gen_exports.py reads declarations wrong"; }
 python3 "$src/packaging/gen_exports.py" "$tmp/internal.map" X "$src"/pipeline/lib/internal/*.h
 sed -n 's/^ *\(wt_[a-z0-9_]*\);$/\1/p' "$tmp/internal.map" >"$tmp/internal"
 [ -s "$tmp/internal" ] || fail "no internal functions found (test broken?)"
