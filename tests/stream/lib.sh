@@ -91,7 +91,7 @@ wt_init() {
     abort "no Kafka broker serving on $BOOTSTRAP (the kafka_broker fixture: tests/kafka/broker.sh start with WT_KAFKA_PORT=$PORT)"
   # config/wiretag.properties names the model relative to the source root.
   cd "$SRC" || abort "cannot cd $SRC"
-  MODEL=$SRC/models/conflict-v1.wtm
+  MODEL=$SRC/models/conflict-v2.wtm
   MODEL_ID=$("$WIRETAG" model info "$MODEL" | sed -n 's/^model_id *//p')
   [ -n "$MODEL_ID" ] || abort "cannot read the model id of $MODEL"
   say "broker $BOOTSTRAP, topics $TP.*, work $WORK"

@@ -17,9 +17,9 @@ URL=http://127.0.0.1:$MPORT
 MC=(python3 "$HERE/metrics_check.py")
 
 gen "$N" "$WORK/data" || abort "cannot generate the input"
-"$WIRETAG" classify -m "$SRC/models/conflict-v1.wtm" "$WORK/data/input.jsonl" >"$WORK/ref.jsonl" ||
+"$WIRETAG" classify -m "$SRC/models/conflict-v2.wtm" "$WORK/data/input.jsonl" >"$WORK/ref.jsonl" ||
   abort "wiretag classify failed"
-MODEL_ID=$("$WIRETAG" model info --json "$SRC/models/conflict-v1.wtm" |
+MODEL_ID=$("$WIRETAG" model info --json "$SRC/models/conflict-v2.wtm" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["model_id"])')
 
 wt_args

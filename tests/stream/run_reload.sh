@@ -20,7 +20,7 @@ topic unl 1
 
 # Two models with the same text fields: the default one and the fixtures'
 # hand-made one. Routes are off, as the hand-made one has other labels.
-A=$SRC/models/conflict-v1.wtm
+A=$SRC/models/conflict-v2.wtm
 B=$SRC/tests/fixtures/model-v1.wtm
 MODEL=$WORK/serving.wtm
 install_model() { cp "$1" "$MODEL.tmp" && mv -f "$MODEL.tmp" "$MODEL"; }
@@ -86,7 +86,7 @@ refused=$(grep -c 'ERROR  *model reload refused: ' "$WORK/run.log" || true)
 check "log: reloads done ($done_reloads for $RELOADS signals, at least half)" \
   [ "$done_reloads" -ge $((RELOADS / 2)) ]
 check "log: the corrupt model refused ($refused), naming the problem" \
-  eval "[ '$refused' -ge 1 ] && grep -q 'model reload refused: .*still serving conflict-v1' '$WORK/run.log'"
+  eval "[ '$refused' -ge 1 ] && grep -q 'model reload refused: .*still serving conflict-v2' '$WORK/run.log'"
 check "log: no other ERROR line" eval "! grep ' ERROR ' '$WORK/run.log' | grep -vq 'model reload refused'"
 [ "$WT_FAILS" -eq 0 ] || show_log "$WORK/run.log"
 
