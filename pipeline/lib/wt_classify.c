@@ -187,11 +187,50 @@ static wt_err_t wt_score_range(const wt_model_t *m, wt_fscratch_t *fs,
         return WT_OK;
 }
 
+/* The weight rows and idf of a document's features are scattered over
+ * megabytes, so each was a cache miss in the dot product, one at a time.
+ * Asking for all of them as soon as the document's features are known
+ * lets the misses overlap each other and the vectorising. */
+static WT_INLINE void wt_prefetch_rows(const wt_model_t *m,
+                                       const wt_bucket_count_t *counts,
+                                       size_t ncounts) {
+        const size_t rowbytes = (size_t)m->nlabels * sizeof(float);
+        const float *idf = wt_vocab_idf(m->vocab);
+        size_t i, b;
+        for (i = 0; i < ncounts; i++) {
+                const char *w = (const char *)(m->weights +
+                                               (size_t)counts[i].bucket *
+                                                       m->nlabels);
+                WT_PREFETCH(idf + counts[i].bucket);
+                for (b = 0; b < rowbytes; b += 64)
+                        WT_PREFETCH(w + b);
+                WT_PREFETCH(w + rowbytes - 1);
+        }
+}
+
+/* Vector and scores of one range's counts. */
+static wt_err_t wt_score_counts(const wt_model_t *m, wt_fscratch_t *fs,
+                                const wt_bucket_count_t *counts,
+                                size_t ncounts, float *out) {
+        const wt_feature_t *feats;
+        size_t nfeats;
+        wt_err_t err;
+
+        err = wt_vocab_vectorize_rows(&m->conf, m->vocab, fs, counts, ncounts,
+                                      &feats, &nfeats);
+        if (err)
+                return err;
+        wt_dot(m, feats, nfeats, out);
+        return WT_OK;
+}
+
 wt_err_t wt_classify(const wt_model_t *m, wt_scratch_t *s,
                      const wt_segments_t *segs, wt_prediction_t *pred) {
         const uint32_t L = m->nlabels;
-        size_t nsent, i, ntags = 0;
+        const wt_bucket_count_t *counts;
+        size_t nsent, i, ncounts, ntags = 0;
         uint32_t l;
+        int pool;
         wt_err_t err;
 
         memset(pred, 0, sizeof(*pred));
@@ -202,19 +241,29 @@ wt_err_t wt_classify(const wt_model_t *m, wt_scratch_t *s,
                 return err;
         nsent = wt_features_nsentences(s->fs);
 
-        err = wt_score_range(m, s->fs, 0, nsent, s->scores);
+        /* Sentence pooling: a label learnt from single sentences fires on
+         * an article when one of its sentences looks like an example; the
+         * whole-article bag would dilute that sentence among the others.
+         * The document and its sentences are counted in one pass. */
+        pool = m->any_sentence_pool && nsent > 1;
+        err = wt_features_count_doc(&m->conf, s->fs, pool, &counts,
+                                    &ncounts);
+        if (err)
+                return err;
+        wt_prefetch_rows(m, counts, ncounts);
+        err = wt_score_counts(m, s->fs, counts, ncounts, s->scores);
         if (err)
                 return err;
 
-        /* Sentence pooling: a label learnt from single sentences fires on
-         * an article when one of its sentences looks like an example; the
-         * whole-article bag would dilute that sentence among the others. */
-        if (m->any_sentence_pool && nsent > 1) {
+        if (pool) {
                 for (l = 0; l < L; l++)
                         if (m->pooling[l] == WT_POOL_SENTENCE_MAX)
                                 s->scores[l] = -INFINITY;
                 for (i = 0; i < nsent; i++) {
-                        err = wt_score_range(m, s->fs, i, i + 1, s->sent);
+                        wt_features_sentence_counts(s->fs, i, &counts,
+                                                    &ncounts);
+                        err = wt_score_counts(m, s->fs, counts, ncounts,
+                                              s->sent);
                         if (err)
                                 return err;
                         for (l = 0; l < L; l++)

@@ -43,6 +43,17 @@ struct wt_fscratch_s {
         wt_bucket_count_t *counts;
         size_t counts_cap;
 
+        /* wt_features_count_doc(): per document index, the sentence that
+         * last saw it (+ 1) and its place in that sentence's counts; the
+         * sentences' counts one after another, sentence i's from
+         * soff[i]. */
+        uint32_t *dstamp, *dspos;
+        size_t dcap;
+        wt_bucket_count_t *scounts;
+        size_t scounts_cap;
+        size_t *soff;
+        size_t soff_cap;
+
         wt_feature_t *feats;
         size_t feats_cap;
 };
@@ -184,6 +195,10 @@ void wt_fscratch_destroy(wt_fscratch_t *fs) {
         free(fs->tkeys);
         free(fs->tpos);
         free(fs->counts);
+        free(fs->dstamp);
+        free(fs->dspos);
+        free(fs->scounts);
+        free(fs->soff);
         free(fs->feats);
         free(fs);
 }
@@ -282,9 +297,24 @@ static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
                         if (nmax == 1)
                                 continue;
 
+                        if (nmax == 2) {
+                                /* Bigrams, the default: the hashed length
+                                 * is a constant, so XXH3 compiles to its
+                                 * 16-byte path alone. */
+                                hist[1] = h;
+                                if (have &&
+                                    wt_push_id(fs,
+                                               wt_ngram_hash(hist, 2,
+                                                             conf->seed),
+                                               conf, vocab))
+                                        return WT_ERR_NOMEM;
+                                hist[0] = h;
+                                have = 1;
+                                continue;
+                        }
                         if (have == nmax) {
-                                memmove(hist, hist + 1,
-                                        (nmax - 1) * sizeof(*hist));
+                                for (n = 1; n < nmax; n++)
+                                        hist[n - 1] = hist[n];
                                 have--;
                         }
                         hist[have++] = h;
@@ -382,6 +412,130 @@ wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
         *countsp = fs->counts;
         *ncountsp = n;
         return WT_OK;
+}
+
+/* Why one pass: a model with sentence-pooled labels scores the document
+ * and then every sentence, and counting each range on its own hashed
+ * every id twice and cleared a table per sentence. Here each id is looked
+ * up once, in the document's table, which gives its document index d
+ * (ids are numbered by first sighting in the document). A sentence's
+ * counts are then keyed by d, a dense small number, so no second hash
+ * table is needed: dstamp[d] says whether the current sentence has seen
+ * d yet, and dspos[d] where its count is. Stamps are sentence numbers
+ * + 1, so nothing is cleared between sentences. */
+wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
+                               wt_fscratch_t *fs, int per_sentence,
+                               const wt_bucket_count_t **countsp,
+                               size_t *ncountsp) {
+        size_t nids, i, cap, n = 0, ns = 0, s;
+        uint32_t mask;
+        (void)conf;
+
+        *countsp = fs->counts;
+        *ncountsp = 0;
+        if (fs->nsent == 0)
+                return WT_OK;
+        nids = fs->sent[fs->nsent];
+
+        cap = 64;
+        while (cap < 2 * nids)
+                cap *= 2;
+        if (cap > fs->tcap) {
+                free(fs->tkeys);
+                free(fs->tpos);
+                fs->tkeys = malloc(cap * sizeof(*fs->tkeys));
+                fs->tpos = malloc(cap * sizeof(*fs->tpos));
+                if (!fs->tkeys || !fs->tpos) {
+                        free(fs->tkeys);
+                        free(fs->tpos);
+                        fs->tkeys = fs->tpos = NULL;
+                        fs->tcap = 0;
+                        return WT_ERR_NOMEM;
+                }
+                fs->tcap = cap;
+        }
+        if (wt_grow((void **)&fs->counts, &fs->counts_cap, nids ? nids : 1,
+                    sizeof(*fs->counts)))
+                return WT_ERR_NOMEM;
+        if (per_sentence &&
+            (wt_grow((void **)&fs->scounts, &fs->scounts_cap,
+                     nids ? nids : 1, sizeof(*fs->scounts)) ||
+             wt_grow((void **)&fs->soff, &fs->soff_cap, fs->nsent + 1,
+                     sizeof(*fs->soff))))
+                return WT_ERR_NOMEM;
+        if (per_sentence && nids > fs->dcap) {
+                size_t dcap = fs->dcap ? fs->dcap : 256;
+                uint32_t *st, *sp;
+                while (dcap < nids)
+                        dcap *= 2;
+                st = malloc(dcap * sizeof(*st));
+                sp = malloc(dcap * sizeof(*sp));
+                if (!st || !sp) {
+                        free(st);
+                        free(sp);
+                        return WT_ERR_NOMEM;
+                }
+                free(fs->dstamp);
+                free(fs->dspos);
+                fs->dstamp = st;
+                fs->dspos = sp;
+                fs->dcap = dcap;
+        }
+        memset(fs->tkeys, 0, cap * sizeof(*fs->tkeys));
+        mask = (uint32_t)(cap - 1);
+
+        for (s = 0; s < fs->nsent; s++) {
+                const size_t hi = fs->sent[s + 1];
+                const uint32_t stamp = (uint32_t)s + 1;
+                if (per_sentence)
+                        fs->soff[s] = ns;
+                for (i = fs->sent[s]; i < hi; i++) {
+                        uint32_t id = fs->ids[i];
+                        uint32_t bucket = id & ~WT_SIGN_BIT;
+                        float v = (id & WT_SIGN_BIT) ? -1.0f : 1.0f;
+                        uint32_t key = bucket + 1;
+                        uint32_t slot = (bucket * 0x9E3779B1u) & mask;
+                        uint32_t d;
+
+                        while (fs->tkeys[slot] && fs->tkeys[slot] != key)
+                                slot = (slot + 1) & mask;
+                        if (fs->tkeys[slot]) {
+                                d = fs->tpos[slot];
+                                fs->counts[d].tf += v;
+                        } else {
+                                d = (uint32_t)n++;
+                                fs->tkeys[slot] = key;
+                                fs->tpos[slot] = d;
+                                fs->counts[d].bucket = bucket;
+                                fs->counts[d].tf = v;
+                                if (per_sentence)
+                                        fs->dstamp[d] = 0;
+                        }
+                        if (!per_sentence)
+                                continue;
+                        if (fs->dstamp[d] == stamp) {
+                                fs->scounts[fs->dspos[d]].tf += v;
+                        } else {
+                                fs->dstamp[d] = stamp;
+                                fs->dspos[d] = (uint32_t)ns;
+                                fs->scounts[ns].bucket = bucket;
+                                fs->scounts[ns].tf = v;
+                                ns++;
+                        }
+                }
+        }
+        if (per_sentence)
+                fs->soff[fs->nsent] = ns;
+        *countsp = fs->counts;
+        *ncountsp = n;
+        return WT_OK;
+}
+
+void wt_features_sentence_counts(const wt_fscratch_t *fs, size_t i,
+                                 const wt_bucket_count_t **countsp,
+                                 size_t *ncountsp) {
+        *countsp = fs->scounts + fs->soff[i];
+        *ncountsp = fs->soff[i + 1] - fs->soff[i];
 }
 
 wt_err_t wt_vocab_new(const uint32_t *buckets, const float *idf, size_t n,
