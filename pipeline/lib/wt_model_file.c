@@ -58,7 +58,7 @@
 #define WT_HUGE_PAGE ((size_t)2 << 20)
 static void *wt_alloc_large(size_t size) {
         void *p;
-        if (size < 2 * WT_HUGE_PAGE)
+        if (size < WT_HUGE_PAGE)
                 return malloc(size ? size : 1);
         size = (size + WT_HUGE_PAGE - 1) & ~(WT_HUGE_PAGE - 1);
         if (!(p = aligned_alloc(WT_HUGE_PAGE, size)))
