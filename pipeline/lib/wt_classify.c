@@ -138,20 +138,47 @@ static int wt_scratch_fit(wt_scratch_t *s, size_t nlabels) {
 
 /* out[l] = b[l] + sum_f value_f * W[row_f][l]. Weights are feature-major,
  * so one feature's label weights are one contiguous row (liblinear's
- * predict_values layout): the inner loop streams a row, and the next row is
- * prefetched while this one is summed. */
+ * predict_values layout): the inner loop streams a row. The rows were
+ * prefetched when the document's features became known
+ * (wt_prefetch_rows()). Small label counts get their own loop with the
+ * sums in registers, so the compiler unrolls it into a few SIMD
+ * multiply-adds per row; every label's sum still runs over the features
+ * in the same order, one multiply and one add at a time, so scores are
+ * the same to the bit. */
+#define WT_DOT_FIXED(N)                                                   \
+        do {                                                              \
+                float acc[N];                                             \
+                memcpy(acc, m->bias, sizeof(acc));                        \
+                for (f = 0; f < nfeats; f++) {                            \
+                        const float *restrict w =                         \
+                                m->weights + (size_t)feats[f].row * (N);  \
+                        const float v = feats[f].value;                   \
+                        for (l = 0; l < (N); l++)                         \
+                                acc[l] += v * w[l];                       \
+                }                                                         \
+                memcpy(out, acc, sizeof(acc));                            \
+        } while (0)
+
 static WT_INLINE void wt_dot(const wt_model_t *m, const wt_feature_t *feats,
-                             size_t nfeats, float *out) {
+                             size_t nfeats, float *restrict out) {
         const uint32_t L = m->nlabels;
         size_t f;
         uint32_t l;
+        switch (L) {
+        case 4: WT_DOT_FIXED(4); return;
+        case 8: WT_DOT_FIXED(8); return;
+        case 16: WT_DOT_FIXED(16); return;
+        default: break;
+        }
         memcpy(out, m->bias, L * sizeof(*out));
         for (f = 0; f < nfeats; f++) {
-                const float *w = m->weights + (size_t)feats[f].row * L;
+                const float *restrict w =
+                        m->weights + (size_t)feats[f].row * L;
                 const float v = feats[f].value;
                 if (f + 1 < nfeats) {
-                        /* Every cache line of the next row: with many
-                         * labels a row spans several. */
+                        /* Every cache line of the next row again: rows
+                         * of many labels, prefetched all at once, do not
+                         * all stay in L1 until their turn. */
                         const char *next = (const char *)(
                                 m->weights + (size_t)feats[f + 1].row * L);
                         size_t b;
