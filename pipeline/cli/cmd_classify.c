@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "wt_article.h"
@@ -133,8 +134,13 @@ int wt_cmd_classify(int argc, char **argv) {
                 goto done;
         }
 
-        /* Output leaves in large blocks, not one write per few records. */
-        setvbuf(stdout, NULL, _IOFBF, (size_t)1 << 20);
+        /* Output to a file or pipe leaves in 1 MB blocks, not a write
+         * per 4 KB (the buffer is static: stdout may flush it after we
+         * return); a terminal keeps its line buffering. */
+        if (!isatty(fileno(stdout))) {
+                static char outbuf[(size_t)1 << 20];
+                (void)setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+        }
 
         while ((r = wt_reader_next(&rd, &text, &len, errstr,
                                    sizeof(errstr))) == 1) {
