@@ -26,6 +26,7 @@
 
 #include "wt_port.h"
 #include "wt_tokenizer.h"
+#include "wt_tokenizer_int.h"
 
 #define WT_SIGN_BIT 0x80000000u
 
@@ -278,7 +279,7 @@ static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
 
                 wt_tokenizer_init(&tk, segs->text[s], segs->len[s],
                                   conf->tok_flags);
-                while (wt_tokenizer_next(&tk, &tok)) {
+                while (wt_tokenizer_next_inline(&tk, &tok)) {
                         uint64_t h = XXH3_64bits_withSeed(tok.text, tok.len,
                                                           conf->seed);
                         unsigned n;
