@@ -618,6 +618,32 @@ wt_vectorize(const wt_feature_conf_t *conf, const wt_vocab_t *vocab,
                     sizeof(*fs->feats)))
                 return WT_ERR_NOMEM;
 
+        if (rows_known && conf->tf == WT_TF_LOG && conf->idf) {
+                /* wiretag's default weighting, on classification's path:
+                 * the loop below with its tests decided once. Same
+                 * operations in the same order, so the same values. */
+                const float *restrict idf = vocab->idf;
+                const float *restrict logtf = vocab->logtf;
+                wt_feature_t *restrict out = fs->feats;
+                for (i = 0; i < ncounts; i++) {
+                        const uint32_t row = counts[i].bucket;
+                        const float tf = counts[i].tf;
+                        float mag, v;
+                        if (tf == 0.0f)
+                                continue;
+                        mag = fabsf(tf);
+                        mag = WT_LIKELY(mag < (float)WT_LOGTF_TABLE)
+                                      ? logtf[(unsigned)mag]
+                                      : 1.0f + logf(mag);
+                        v = (tf < 0 ? -mag : mag) * idf[row];
+                        out[n].row = row;
+                        out[n].value = v;
+                        sumsq += (double)v * v;
+                        n++;
+                }
+                goto norm;
+        }
+
         for (i = 0; i < ncounts; i++) {
                 int64_t row = rows_known ? (int64_t)counts[i].bucket
                                          : wt_vocab_row(vocab,
@@ -648,6 +674,7 @@ wt_vectorize(const wt_feature_conf_t *conf, const wt_vocab_t *vocab,
                 sumsq += (double)v * v;
                 n++;
         }
+norm:
         if (conf->l2norm && sumsq > 0.0) {
                 float inv = (float)(1.0 / sqrt(sumsq));
                 for (i = 0; i < n; i++)
