@@ -159,6 +159,8 @@ static int wt_scratch_fit(wt_scratch_t *s, size_t nlabels) {
                 memcpy(out, acc, sizeof(acc));                            \
         } while (0)
 
+#define WT_DOT_AHEAD 4
+
 static WT_INLINE void wt_dot(const wt_model_t *m, const wt_feature_t *feats,
                              size_t nfeats, float *restrict out) {
         const uint32_t L = m->nlabels;
@@ -175,12 +177,15 @@ static WT_INLINE void wt_dot(const wt_model_t *m, const wt_feature_t *feats,
                 const float *restrict w =
                         m->weights + (size_t)feats[f].row * L;
                 const float v = feats[f].value;
-                if (f + 1 < nfeats) {
-                        /* Every cache line of the next row again: rows
-                         * of many labels, prefetched all at once, do not
-                         * all stay in L1 until their turn. */
+                if (f + WT_DOT_AHEAD < nfeats) {
+                        /* Every cache line of a row a few features
+                         * ahead: rows of many labels, prefetched all at
+                         * once, do not all stay in L1 until their turn,
+                         * and one row ahead was too late to hide a
+                         * miss. */
                         const char *next = (const char *)(
-                                m->weights + (size_t)feats[f + 1].row * L);
+                                m->weights +
+                                (size_t)feats[f + WT_DOT_AHEAD].row * L);
                         size_t b;
                         for (b = 0; b < L * sizeof(float); b += 64)
                                 WT_PREFETCH(next + b);
