@@ -222,28 +222,6 @@ static int wt_grow(void **bufp, size_t *capp, size_t need, size_t size) {
         return 0;
 }
 
-/* Append the id of hash h: its bucket, or with a vocabulary its row (and
- * nothing when the vocabulary lacks the bucket). */
-static WT_INLINE int wt_push_id(wt_fscratch_t *fs, uint64_t h,
-                                const wt_feature_conf_t *conf,
-                                const wt_vocab_t *vocab) {
-        uint32_t id = (uint32_t)(h >> (64 - conf->bits));
-        if (vocab) {
-                int64_t row = wt_vocab_row(vocab, id);
-                if (row < 0)
-                        return 0;
-                id = (uint32_t)row;
-        }
-        if (conf->signed_hash && (h & 1))
-                id |= WT_SIGN_BIT;
-        if (WT_UNLIKELY(fs->nids == fs->ids_cap) &&
-            wt_grow((void **)&fs->ids, &fs->ids_cap, fs->nids + 1,
-                    sizeof(*fs->ids)))
-                return -1;
-        fs->ids[fs->nids++] = id;
-        return 0;
-}
-
 static int wt_push_sentence(wt_fscratch_t *fs) {
         if (fs->nsent + 2 > fs->sent_cap &&
             wt_grow((void **)&fs->sent, &fs->sent_cap, fs->nsent + 2,
@@ -260,16 +238,63 @@ static WT_INLINE uint64_t wt_ngram_hash(const uint64_t *hist, unsigned n,
         return XXH3_64bits_withSeed(hist, n * sizeof(uint64_t), seed + n);
 }
 
+/* The id array while hashing, held in locals: stored through fs, every
+ * id written (a uint32_t store, which may alias any unsigned field) made
+ * the compiler reload the configuration, the vocabulary and fs itself
+ * before the next one. */
+typedef struct wt_idbuf {
+        uint32_t *ids;
+        size_t n, cap;
+} wt_idbuf_t;
+
+static int wt_idbuf_grow(wt_idbuf_t *ib) {
+        return wt_grow((void **)&ib->ids, &ib->cap, ib->n + 1,
+                       sizeof(*ib->ids));
+}
+
+/* wt_push_id() with everything it reads passed in. */
+static WT_INLINE int wt_idbuf_push(wt_idbuf_t *ib, uint64_t h,
+                                   unsigned shift, int signed_hash,
+                                   const wt_vblock_t *blocks,
+                                   size_t nblocks) {
+        uint32_t id = (uint32_t)(h >> shift);
+        if (blocks) {
+                const size_t b = id >> 6;
+                uint64_t w, bit;
+                if (WT_UNLIKELY(b >= nblocks))
+                        return 0;
+                w = blocks[b].bits;
+                bit = 1ull << (id & 63);
+                if (!(w & bit))
+                        return 0;
+                id = blocks[b].rank +
+                     (uint32_t)__builtin_popcountll(w & (bit - 1));
+        }
+        if (signed_hash && (h & 1))
+                id |= WT_SIGN_BIT;
+        if (WT_UNLIKELY(ib->n == ib->cap) && wt_idbuf_grow(ib))
+                return -1;
+        ib->ids[ib->n++] = id;
+        return 0;
+}
+
 static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
                                            const wt_vocab_t *vocab,
                                            const wt_segments_t *segs,
                                            wt_fscratch_t *fs) {
-        unsigned s;
         const unsigned nmax = conf->ngram_max;
+        const unsigned shift = 64 - conf->bits;
+        const int sgn = conf->signed_hash;
+        const uint64_t seed = conf->seed;
+        const unsigned tok_flags = conf->tok_flags;
+        const wt_vblock_t *const blocks = vocab ? vocab->blocks : NULL;
+        const size_t nblocks = vocab ? vocab->nblocks : 0;
+        wt_idbuf_t ib = {fs->ids, 0, fs->ids_cap};
+        size_t ntokens = 0;
+        wt_err_t err = WT_ERR_NOMEM;
+        unsigned s;
 
-        fs->nids = 0;
         fs->nsent = 0;
-        fs->ntokens = 0;
 
         for (s = 0; s < segs->n; s++) {
                 wt_tokenizer_t tk;
@@ -278,23 +303,25 @@ static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
                 unsigned have = 0; /* tokens in hist for this sentence */
 
                 wt_tokenizer_init(&tk, segs->text[s], segs->len[s],
-                                  conf->tok_flags);
+                                  tok_flags);
                 while (wt_tokenizer_next_inline(&tk, &tok)) {
                         uint64_t h = XXH3_64bits_withSeed(tok.text, tok.len,
-                                                          conf->seed);
+                                                          seed);
                         unsigned n;
 
                         if (tok.sentence_start) {
                                 /* The tokenizer marks the first token of
                                  * every segment, so each segment starts a
                                  * sentence and n-grams never span two. */
+                                fs->nids = ib.n;
                                 if (wt_push_sentence(fs))
-                                        return WT_ERR_NOMEM;
+                                        goto done;
                                 have = 0;
                         }
-                        fs->ntokens++;
-                        if (wt_push_id(fs, h, conf, vocab))
-                                return WT_ERR_NOMEM;
+                        ntokens++;
+                        if (wt_idbuf_push(&ib, h, shift, sgn, blocks,
+                                          nblocks))
+                                goto done;
                         if (nmax == 1)
                                 continue;
 
@@ -304,11 +331,12 @@ static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
                                  * 16-byte path alone. */
                                 hist[1] = h;
                                 if (have &&
-                                    wt_push_id(fs,
-                                               wt_ngram_hash(hist, 2,
-                                                             conf->seed),
-                                               conf, vocab))
-                                        return WT_ERR_NOMEM;
+                                    wt_idbuf_push(&ib,
+                                                  wt_ngram_hash(hist, 2,
+                                                                seed),
+                                                  shift, sgn, blocks,
+                                                  nblocks))
+                                        goto done;
                                 hist[0] = h;
                                 have = 1;
                                 continue;
@@ -320,16 +348,23 @@ static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
                         }
                         hist[have++] = h;
                         for (n = 2; n <= have; n++)
-                                if (wt_push_id(fs,
-                                               wt_ngram_hash(hist + have - n,
-                                                             n, conf->seed),
-                                               conf, vocab))
-                                        return WT_ERR_NOMEM;
+                                if (wt_idbuf_push(
+                                            &ib,
+                                            wt_ngram_hash(hist + have - n, n,
+                                                          seed),
+                                            shift, sgn, blocks, nblocks))
+                                        goto done;
                 }
         }
         if (fs->nsent)
-                fs->sent[fs->nsent] = fs->nids; /* sentinel */
-        return WT_OK;
+                fs->sent[fs->nsent] = ib.n; /* sentinel */
+        err = WT_OK;
+done:
+        fs->ids = ib.ids;
+        fs->ids_cap = ib.cap;
+        fs->nids = ib.n;
+        fs->ntokens = ntokens;
+        return err;
 }
 
 wt_err_t wt_features_hash(const wt_feature_conf_t *conf,
