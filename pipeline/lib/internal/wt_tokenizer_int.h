@@ -170,22 +170,27 @@ static inline size_t wt_utf8_decode(const unsigned char *p,
 #if WT_TOK_SIMD
 #include <emmintrin.h>
 
+/* lo <= v <= hi, bytes as unsigned, in one signed compare: adding
+ * 0x80 - lo moves lo to -128, so the range is the bytes below
+ * -128 + (hi - lo + 1). */
 static inline __m128i wt_in_range(__m128i v, char lo, char hi) {
-        return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
-                             _mm_cmplt_epi8(v, _mm_set1_epi8((char)(hi + 1))));
+        return _mm_cmplt_epi8(
+                _mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+                _mm_set1_epi8((char)(hi - lo + 1 - 128)));
 }
 
 static inline size_t wt_ascii_word_block(const unsigned char *p,
                                          unsigned flags, unsigned char *dst) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
         __m128i digit = wt_in_range(v, '0', '9');
-        __m128i upper = wt_in_range(v, 'A', 'Z');
-        __m128i lower = wt_in_range(v, 'a', 'z');
-        __m128i word = _mm_or_si128(_mm_or_si128(digit, upper), lower);
+        /* Setting bit 5 maps A-Z onto a-z and no other byte into it. */
+        __m128i letter = wt_in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)),
+                                     'a', 'z');
+        __m128i word = _mm_or_si128(digit, letter);
         unsigned mask = (unsigned)_mm_movemask_epi8(word);
 
-        if (flags & WT_TOK_FOLD_CASE)
-                v = _mm_add_epi8(v, _mm_and_si128(upper,
+        if (flags & WT_TOK_FOLD_CASE) /* lower case: bit 5 set */
+                v = _mm_or_si128(v, _mm_and_si128(letter,
                                                   _mm_set1_epi8(0x20)));
         if (flags & WT_TOK_FOLD_DIGITS)
                 v = _mm_or_si128(_mm_andnot_si128(digit, v),
