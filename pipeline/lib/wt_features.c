@@ -296,6 +296,16 @@ static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
 
         fs->nsent = 0;
 
+        /* The text may not be in cache (a corpus held in memory, a
+         * message another thread received): ask for its first lines all
+         * at once rather than missing on each in turn as the tokenizer
+         * reaches it, until the hardware prefetcher has seen the stream. */
+        for (s = 0; s < segs->n; s++) {
+                size_t off, lim = segs->len[s] < 2048 ? segs->len[s] : 2048;
+                for (off = 0; off < lim; off += 64)
+                        WT_PREFETCH(segs->text[s] + off);
+        }
+
         for (s = 0; s < segs->n; s++) {
                 wt_tokenizer_t tk;
                 wt_token_t tok;
