@@ -47,7 +47,10 @@ void wt_model_destroy(wt_model_t *m) {
         free(m->thresholds);
         free(m->pooling);
         wt_vocab_destroy(m->vocab);
-        free(m->weights);
+        if (m->file_buf)
+                free(m->file_buf); /* the weights lie inside it */
+        else
+                free(m->weights);
         free(m->bias);
         json_decref(m->meta);
         free(m);

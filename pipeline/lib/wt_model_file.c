@@ -463,9 +463,15 @@ done:
         return err;
 }
 
-wt_err_t wt_model_load_buffer(const void *vbuf, size_t len,
-                              wt_model_t **modelp, char *errstr,
-                              size_t errstr_size) {
+/* The loader. With adopt set (wt_model_load(): a buffer it allocated
+ * and will not touch again), the model may keep the buffer and use the
+ * file's weights where they lie instead of copying them: *adopted says
+ * whether it did. Why: for a 40 MB model the copy was a second 40 MB to
+ * allocate, fault in and fill, a third of the load. */
+static wt_err_t wt_model_load_impl(const void *vbuf, size_t len,
+                                   void *adopt, int *adopted,
+                                   wt_model_t **modelp, char *errstr,
+                                   size_t errstr_size) {
         const unsigned char *buf = vbuf;
         const unsigned char *sec_conf = NULL, *sec_meta = NULL,
                             *sec_vocb = NULL, *sec_wght = NULL;
@@ -657,23 +663,43 @@ wt_err_t wt_model_load_buffer(const void *vbuf, size_t len,
                           ((unsigned long long)nf * L + L) * 4 + 8);
                 goto fail;
         }
-        m->weights = wt_alloc_large(nf * L * sizeof(*m->weights));
-        if (!m->weights) {
-                err = BAD(WT_ERR_NOMEM, "out of memory (%zu weights)", nf * L);
-                goto fail;
-        }
-        for (i = 0; i < nf * L + L; i++) {
-                float w = wt_rdf32(sec_wght + 8 + i * 4);
-                if (!isfinite(w)) {
-                        err = BAD(WT_ERR_MODEL_CORRUPT,
-                                  "WGHT section: weight %zu is not finite",
-                                  i);
+        {
+                /* Little-endian floats on a 4-byte boundary (sections
+                 * start on 8) are already what classification reads. */
+                float *inplace = NULL, *weights;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                if (adopt && ((uintptr_t)(sec_wght + 8) & 3) == 0)
+                        inplace = (float *)(void *)(sec_wght + 8);
+#endif
+                weights = inplace ? inplace
+                                  : wt_alloc_large(nf * L *
+                                                   sizeof(*m->weights));
+                if (!weights) {
+                        err = BAD(WT_ERR_NOMEM,
+                                  "out of memory (%zu weights)", nf * L);
                         goto fail;
                 }
-                if (i < nf * L)
-                        m->weights[i] = w;
-                else
-                        m->bias[i - nf * L] = w;
+                for (i = 0; i < nf * L + L; i++) {
+                        float w = wt_rdf32(sec_wght + 8 + i * 4);
+                        if (!isfinite(w)) {
+                                err = BAD(WT_ERR_MODEL_CORRUPT,
+                                          "WGHT section: weight %zu is not "
+                                          "finite",
+                                          i);
+                                if (!inplace)
+                                        free(weights);
+                                goto fail;
+                        }
+                        if (i >= nf * L)
+                                m->bias[i - nf * L] = w;
+                        else if (!inplace)
+                                weights[i] = w;
+                }
+                m->weights = weights;
+                if (inplace) {
+                        m->file_buf = adopt;
+                        *adopted = 1;
+                }
         }
         wt_model_set_id(m, buf, len); /* the checksum checked above */
         free(buckets);
@@ -685,6 +711,14 @@ fail:
         free(idf);
         wt_model_destroy(m);
         return err;
+}
+
+wt_err_t wt_model_load_buffer(const void *vbuf, size_t len,
+                              wt_model_t **modelp, char *errstr,
+                              size_t errstr_size) {
+        int adopted = 0;
+        return wt_model_load_impl(vbuf, len, NULL, &adopted, modelp, errstr,
+                                  errstr_size);
 }
 
 wt_err_t wt_model_load(const char *path, wt_model_t **modelp, char *errstr,
@@ -737,8 +771,13 @@ wt_err_t wt_model_load(const char *path, wt_model_t **modelp, char *errstr,
                 return err;
         }
         fclose(fp);
-        err = wt_model_load_buffer(buf, len, modelp, inner, sizeof(inner));
-        free(buf);
+        {
+                int adopted = 0;
+                err = wt_model_load_impl(buf, len, buf, &adopted, modelp,
+                                         inner, sizeof(inner));
+                if (!adopted)
+                        free(buf);
+        }
         if (err)
                 return BAD(err, "%s: %s", path, inner);
         return WT_OK;
