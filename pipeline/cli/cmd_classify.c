@@ -171,35 +171,35 @@ int wt_cmd_classify(int argc, char **argv) {
                                 snprintf(errstr, sizeof(errstr), "%s",
                                          wt_err_describe(err));
                         if (!err) {
-                                err = scan.root
-                                        ? wt_record_build(text, tlen,
-                                                          scan.root, model,
-                                                          &pred, &rec)
-                                        : scan.has_wiretag
-                                        ? WT_ERR_INVALID_ARG
-                                        : wt_record_splice(text, tlen,
-                                                           scan.nonempty,
-                                                           model, &pred,
-                                                           &rec);
-                                if (err == WT_ERR_INVALID_ARG) {
-                                        /* A "wiretag" member to replace:
-                                         * jansson's object does it. */
-                                        if (!(err = wt_article_parse(
-                                                      text, len,
-                                                      wt_model_feature_conf(
-                                                              model),
-                                                      max_bytes, &art,
-                                                      errstr,
-                                                      sizeof(errstr)))) {
-                                                err = wt_record_build(
-                                                        text, tlen, art.root,
-                                                        model, &pred, &rec);
-                                                wt_article_clear(&art);
-                                        }
+                                json_t *root = scan.root;
+                                memset(&art, 0, sizeof(art));
+                                /* A "wiretag" member to replace: that
+                                 * takes jansson's object. */
+                                if (!root && scan.has_wiretag &&
+                                    !(err = wt_article_parse(
+                                              text, len,
+                                              wt_model_feature_conf(model),
+                                              max_bytes, &art, errstr,
+                                              sizeof(errstr))))
+                                        root = art.root;
+                                if (!err) {
+                                        err = root ? wt_record_build(
+                                                             text, tlen, root,
+                                                             model, &pred,
+                                                             &rec)
+                                                   : wt_record_splice(
+                                                             text, tlen,
+                                                             scan.nonempty,
+                                                             model, &pred,
+                                                             &rec);
+                                        if (err)
+                                                snprintf(errstr,
+                                                         sizeof(errstr),
+                                                         "%s",
+                                                         wt_err_describe(
+                                                                 err));
                                 }
-                                if (err)
-                                        snprintf(errstr, sizeof(errstr),
-                                                 "%s", wt_err_describe(err));
+                                wt_article_clear(&art);
                         }
                         wt_article_scan_release(&scan);
                         wt_jsonmem_leave(arena);

@@ -239,7 +239,8 @@ static WT_INLINE void wt_prefetch_rows(const wt_model_t *m,
                 WT_PREFETCH(idf + counts[i].bucket);
                 for (b = 0; b < rowbytes; b += 64)
                         WT_PREFETCH(w + b);
-                WT_PREFETCH(w + rowbytes - 1);
+                if (rowbytes > 0) /* a row may end on one line more */
+                        WT_PREFETCH(w + rowbytes - 1);
         }
 }
 
