@@ -252,7 +252,9 @@ static int wt_idbuf_grow(wt_idbuf_t *ib) {
                        sizeof(*ib->ids));
 }
 
-/* wt_push_id() with everything it reads passed in. */
+/* Append the id of hash h: its bucket, or with a vocabulary (blocks) its
+ * row, as wt_vocab_row() finds it, and nothing when the vocabulary lacks
+ * the bucket. Everything it reads is passed in, for the reason above. */
 static WT_INLINE int wt_idbuf_push(wt_idbuf_t *ib, uint64_t h,
                                    unsigned shift, int signed_hash,
                                    const wt_vblock_t *blocks,
