@@ -48,4 +48,43 @@ wt_err_t wt_article_from_json(json_t *root, const wt_feature_conf_t *conf,
 /** Release what wt_article_parse() took. Accepts a cleared article. */
 void wt_article_clear(wt_article_t *art);
 
+/**
+ * The fast way to the same segments: wt_article_scan() validates the
+ * article with a strict scanner of its own and builds no DOM. Unescaped
+ * text fields are borrowed from buf; escaped ones are decoded into the
+ * scan's own buffer, which is reused, so a warm scan allocates nothing.
+ *
+ * It gives what wt_article_parse() gives on the same bytes: the same
+ * wt_err_t and the same message on failure (a failure, or any input the
+ * scanner does not settle itself, such as an escaped key, a number with
+ * an exponent or very deep nesting, is handed to jansson, which then
+ * decides and words the error), the same segments on success. A scan
+ * jansson settled holds the parsed object in `root`.
+ *
+ * @locality a scan belongs to one thread at a time; any number may run.
+ */
+typedef struct wt_article_scan {
+        wt_segments_t segs;  /**< text fields, borrowed (buf, text, root) */
+        int nonempty;        /**< the object has at least one member */
+        int has_wiretag;     /**< the object has a "wiretag" member */
+        json_t *root;        /**< set when jansson parsed it (owned) */
+        char *text;          /**< escaped fields, decoded (owned) */
+        size_t text_cap;
+} wt_article_scan_t;
+
+/** Scan buf[0..len) (see above). sc must start zeroed; it is reused from
+ *  one call to the next. On success sc->segs borrow from buf and sc
+ *  until the next scan. When sc->root is set on return, release it with
+ *  wt_article_scan_release() inside the same wt_jsonmem bracket. */
+wt_err_t wt_article_scan(const char *buf, size_t len,
+                         const wt_feature_conf_t *conf, size_t max_bytes,
+                         wt_article_scan_t *sc, char *errstr,
+                         size_t errstr_size);
+
+/** Drop the jansson object a scan may hold (keeps the buffer). */
+void wt_article_scan_release(wt_article_scan_t *sc);
+
+/** Release everything. Accepts a zeroed scan. */
+void wt_article_scan_free(wt_article_scan_t *sc);
+
 #endif /* WT_ARTICLE_H */

@@ -47,7 +47,10 @@ void wt_model_destroy(wt_model_t *m) {
         free(m->thresholds);
         free(m->pooling);
         wt_vocab_destroy(m->vocab);
-        free(m->weights);
+        if (m->file_buf)
+                free(m->file_buf); /* the weights lie inside it */
+        else
+                free(m->weights);
         free(m->bias);
         json_decref(m->meta);
         free(m);
@@ -138,22 +141,54 @@ static int wt_scratch_fit(wt_scratch_t *s, size_t nlabels) {
 
 /* out[l] = b[l] + sum_f value_f * W[row_f][l]. Weights are feature-major,
  * so one feature's label weights are one contiguous row (liblinear's
- * predict_values layout): the inner loop streams a row, and the next row is
- * prefetched while this one is summed. */
+ * predict_values layout): the inner loop streams a row. The rows were
+ * prefetched when the document's features became known
+ * (wt_prefetch_rows()). Small label counts get their own loop with the
+ * sums in registers, so the compiler unrolls it into a few SIMD
+ * multiply-adds per row; every label's sum still runs over the features
+ * in the same order, one multiply and one add at a time, so scores are
+ * the same to the bit. */
+#define WT_DOT_FIXED(N)                                                   \
+        do {                                                              \
+                float acc[N];                                             \
+                memcpy(acc, m->bias, sizeof(acc));                        \
+                for (f = 0; f < nfeats; f++) {                            \
+                        const float *restrict w =                         \
+                                m->weights + (size_t)feats[f].row * (N);  \
+                        const float v = feats[f].value;                   \
+                        for (l = 0; l < (N); l++)                         \
+                                acc[l] += v * w[l];                       \
+                }                                                         \
+                memcpy(out, acc, sizeof(acc));                            \
+        } while (0)
+
+#define WT_DOT_AHEAD 4
+
 static WT_INLINE void wt_dot(const wt_model_t *m, const wt_feature_t *feats,
-                             size_t nfeats, float *out) {
+                             size_t nfeats, float *restrict out) {
         const uint32_t L = m->nlabels;
         size_t f;
         uint32_t l;
+        switch (L) {
+        case 4: WT_DOT_FIXED(4); return;
+        case 8: WT_DOT_FIXED(8); return;
+        case 16: WT_DOT_FIXED(16); return;
+        default: break;
+        }
         memcpy(out, m->bias, L * sizeof(*out));
         for (f = 0; f < nfeats; f++) {
-                const float *w = m->weights + (size_t)feats[f].row * L;
+                const float *restrict w =
+                        m->weights + (size_t)feats[f].row * L;
                 const float v = feats[f].value;
-                if (f + 1 < nfeats) {
-                        /* Every cache line of the next row: with many
-                         * labels a row spans several. */
+                if (f + WT_DOT_AHEAD < nfeats) {
+                        /* Every cache line of a row a few features
+                         * ahead: rows of many labels, prefetched all at
+                         * once, do not all stay in L1 until their turn,
+                         * and one row ahead was too late to hide a
+                         * miss. */
                         const char *next = (const char *)(
-                                m->weights + (size_t)feats[f + 1].row * L);
+                                m->weights +
+                                (size_t)feats[f + WT_DOT_AHEAD].row * L);
                         size_t b;
                         for (b = 0; b < L * sizeof(float); b += 64)
                                 WT_PREFETCH(next + b);
@@ -187,11 +222,51 @@ static wt_err_t wt_score_range(const wt_model_t *m, wt_fscratch_t *fs,
         return WT_OK;
 }
 
+/* The weight rows and idf of a document's features are scattered over
+ * megabytes, so each was a cache miss in the dot product, one at a time.
+ * Asking for all of them as soon as the document's features are known
+ * lets the misses overlap each other and the vectorising. */
+static WT_INLINE void wt_prefetch_rows(const wt_model_t *m,
+                                       const wt_bucket_count_t *counts,
+                                       size_t ncounts) {
+        const size_t rowbytes = (size_t)m->nlabels * sizeof(float);
+        const float *idf = wt_vocab_idf(m->vocab);
+        size_t i, b;
+        for (i = 0; i < ncounts; i++) {
+                const char *w = (const char *)(m->weights +
+                                               (size_t)counts[i].bucket *
+                                                       m->nlabels);
+                WT_PREFETCH(idf + counts[i].bucket);
+                for (b = 0; b < rowbytes; b += 64)
+                        WT_PREFETCH(w + b);
+                if (rowbytes > 0) /* a row may end on one line more */
+                        WT_PREFETCH(w + rowbytes - 1);
+        }
+}
+
+/* Vector and scores of one range's counts. */
+static wt_err_t wt_score_counts(const wt_model_t *m, wt_fscratch_t *fs,
+                                const wt_bucket_count_t *counts,
+                                size_t ncounts, float *out) {
+        const wt_feature_t *feats;
+        size_t nfeats;
+        wt_err_t err;
+
+        err = wt_vocab_vectorize_rows(&m->conf, m->vocab, fs, counts, ncounts,
+                                      &feats, &nfeats);
+        if (err)
+                return err;
+        wt_dot(m, feats, nfeats, out);
+        return WT_OK;
+}
+
 wt_err_t wt_classify(const wt_model_t *m, wt_scratch_t *s,
                      const wt_segments_t *segs, wt_prediction_t *pred) {
         const uint32_t L = m->nlabels;
-        size_t nsent, i, ntags = 0;
+        const wt_bucket_count_t *counts;
+        size_t nsent, i, ncounts, ntags = 0;
         uint32_t l;
+        int pool;
         wt_err_t err;
 
         memset(pred, 0, sizeof(*pred));
@@ -202,19 +277,29 @@ wt_err_t wt_classify(const wt_model_t *m, wt_scratch_t *s,
                 return err;
         nsent = wt_features_nsentences(s->fs);
 
-        err = wt_score_range(m, s->fs, 0, nsent, s->scores);
+        /* Sentence pooling: a label learnt from single sentences fires on
+         * an article when one of its sentences looks like an example; the
+         * whole-article bag would dilute that sentence among the others.
+         * The document and its sentences are counted in one pass. */
+        pool = m->any_sentence_pool && nsent > 1;
+        err = wt_features_count_doc(&m->conf, s->fs, pool, &counts,
+                                    &ncounts);
+        if (err)
+                return err;
+        wt_prefetch_rows(m, counts, ncounts);
+        err = wt_score_counts(m, s->fs, counts, ncounts, s->scores);
         if (err)
                 return err;
 
-        /* Sentence pooling: a label learnt from single sentences fires on
-         * an article when one of its sentences looks like an example; the
-         * whole-article bag would dilute that sentence among the others. */
-        if (m->any_sentence_pool && nsent > 1) {
+        if (pool) {
                 for (l = 0; l < L; l++)
                         if (m->pooling[l] == WT_POOL_SENTENCE_MAX)
                                 s->scores[l] = -INFINITY;
                 for (i = 0; i < nsent; i++) {
-                        err = wt_score_range(m, s->fs, i, i + 1, s->sent);
+                        wt_features_sentence_counts(s->fs, i, &counts,
+                                                    &ncounts);
+                        err = wt_score_counts(m, s->fs, counts, ncounts,
+                                              s->sent);
                         if (err)
                                 return err;
                         for (l = 0; l < L; l++)

@@ -26,6 +26,7 @@
 
 #include "wt_port.h"
 #include "wt_tokenizer.h"
+#include "wt_tokenizer_int.h"
 
 #define WT_SIGN_BIT 0x80000000u
 
@@ -42,6 +43,17 @@ struct wt_fscratch_s {
 
         wt_bucket_count_t *counts;
         size_t counts_cap;
+
+        /* wt_features_count_doc(): per document index, the sentence that
+         * last saw it (+ 1) and its place in that sentence's counts; the
+         * sentences' counts one after another, sentence i's from
+         * soff[i]. */
+        uint32_t *dstamp, *dspos;
+        size_t dcap;
+        wt_bucket_count_t *scounts;
+        size_t scounts_cap;
+        size_t *soff;
+        size_t soff_cap;
 
         wt_feature_t *feats;
         size_t feats_cap;
@@ -184,6 +196,10 @@ void wt_fscratch_destroy(wt_fscratch_t *fs) {
         free(fs->tkeys);
         free(fs->tpos);
         free(fs->counts);
+        free(fs->dstamp);
+        free(fs->dspos);
+        free(fs->scounts);
+        free(fs->soff);
         free(fs->feats);
         free(fs);
 }
@@ -206,28 +222,6 @@ static int wt_grow(void **bufp, size_t *capp, size_t need, size_t size) {
         return 0;
 }
 
-/* Append the id of hash h: its bucket, or with a vocabulary its row (and
- * nothing when the vocabulary lacks the bucket). */
-static WT_INLINE int wt_push_id(wt_fscratch_t *fs, uint64_t h,
-                                const wt_feature_conf_t *conf,
-                                const wt_vocab_t *vocab) {
-        uint32_t id = (uint32_t)(h >> (64 - conf->bits));
-        if (vocab) {
-                int64_t row = wt_vocab_row(vocab, id);
-                if (row < 0)
-                        return 0;
-                id = (uint32_t)row;
-        }
-        if (conf->signed_hash && (h & 1))
-                id |= WT_SIGN_BIT;
-        if (WT_UNLIKELY(fs->nids == fs->ids_cap) &&
-            wt_grow((void **)&fs->ids, &fs->ids_cap, fs->nids + 1,
-                    sizeof(*fs->ids)))
-                return -1;
-        fs->ids[fs->nids++] = id;
-        return 0;
-}
-
 static int wt_push_sentence(wt_fscratch_t *fs) {
         if (fs->nsent + 2 > fs->sent_cap &&
             wt_grow((void **)&fs->sent, &fs->sent_cap, fs->nsent + 2,
@@ -244,16 +238,75 @@ static WT_INLINE uint64_t wt_ngram_hash(const uint64_t *hist, unsigned n,
         return XXH3_64bits_withSeed(hist, n * sizeof(uint64_t), seed + n);
 }
 
+/* The id array while hashing, held in locals: stored through fs, every
+ * id written (a uint32_t store, which may alias any unsigned field) made
+ * the compiler reload the configuration, the vocabulary and fs itself
+ * before the next one. */
+typedef struct wt_idbuf {
+        uint32_t *ids;
+        size_t n, cap;
+} wt_idbuf_t;
+
+static int wt_idbuf_grow(wt_idbuf_t *ib) {
+        return wt_grow((void **)&ib->ids, &ib->cap, ib->n + 1,
+                       sizeof(*ib->ids));
+}
+
+/* Append the id of hash h: its bucket, or with a vocabulary (blocks) its
+ * row, as wt_vocab_row() finds it, and nothing when the vocabulary lacks
+ * the bucket. Everything it reads is passed in, for the reason above. */
+static WT_INLINE int wt_idbuf_push(wt_idbuf_t *ib, uint64_t h,
+                                   unsigned shift, int signed_hash,
+                                   const wt_vblock_t *blocks,
+                                   size_t nblocks) {
+        uint32_t id = (uint32_t)(h >> shift);
+        if (blocks) {
+                const size_t b = id >> 6;
+                uint64_t w, bit;
+                if (WT_UNLIKELY(b >= nblocks))
+                        return 0;
+                w = blocks[b].bits;
+                bit = 1ull << (id & 63);
+                if (!(w & bit))
+                        return 0;
+                id = blocks[b].rank +
+                     (uint32_t)__builtin_popcountll(w & (bit - 1));
+        }
+        if (signed_hash && (h & 1))
+                id |= WT_SIGN_BIT;
+        if (WT_UNLIKELY(ib->n == ib->cap) && wt_idbuf_grow(ib))
+                return -1;
+        ib->ids[ib->n++] = id;
+        return 0;
+}
+
 static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
                                            const wt_vocab_t *vocab,
                                            const wt_segments_t *segs,
                                            wt_fscratch_t *fs) {
-        unsigned s;
         const unsigned nmax = conf->ngram_max;
+        const unsigned shift = 64 - conf->bits;
+        const int sgn = conf->signed_hash;
+        const uint64_t seed = conf->seed;
+        const unsigned tok_flags = conf->tok_flags;
+        const wt_vblock_t *const blocks = vocab ? vocab->blocks : NULL;
+        const size_t nblocks = vocab ? vocab->nblocks : 0;
+        wt_idbuf_t ib = {fs->ids, 0, fs->ids_cap};
+        size_t ntokens = 0;
+        wt_err_t err = WT_ERR_NOMEM;
+        unsigned s;
 
-        fs->nids = 0;
         fs->nsent = 0;
-        fs->ntokens = 0;
+
+        /* The text may not be in cache (a corpus held in memory, a
+         * message another thread received): ask for its first lines all
+         * at once rather than missing on each in turn as the tokenizer
+         * reaches it, until the hardware prefetcher has seen the stream. */
+        for (s = 0; s < segs->n; s++) {
+                size_t off, lim = segs->len[s] < 2048 ? segs->len[s] : 2048;
+                for (off = 0; off < lim; off += 64)
+                        WT_PREFETCH(segs->text[s] + off);
+        }
 
         for (s = 0; s < segs->n; s++) {
                 wt_tokenizer_t tk;
@@ -262,43 +315,68 @@ static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
                 unsigned have = 0; /* tokens in hist for this sentence */
 
                 wt_tokenizer_init(&tk, segs->text[s], segs->len[s],
-                                  conf->tok_flags);
-                while (wt_tokenizer_next(&tk, &tok)) {
+                                  tok_flags);
+                while (wt_tokenizer_next_inline(&tk, &tok)) {
                         uint64_t h = XXH3_64bits_withSeed(tok.text, tok.len,
-                                                          conf->seed);
+                                                          seed);
                         unsigned n;
 
                         if (tok.sentence_start) {
                                 /* The tokenizer marks the first token of
                                  * every segment, so each segment starts a
                                  * sentence and n-grams never span two. */
+                                fs->nids = ib.n;
                                 if (wt_push_sentence(fs))
-                                        return WT_ERR_NOMEM;
+                                        goto done;
                                 have = 0;
                         }
-                        fs->ntokens++;
-                        if (wt_push_id(fs, h, conf, vocab))
-                                return WT_ERR_NOMEM;
+                        ntokens++;
+                        if (wt_idbuf_push(&ib, h, shift, sgn, blocks,
+                                          nblocks))
+                                goto done;
                         if (nmax == 1)
                                 continue;
 
+                        if (nmax == 2) {
+                                /* Bigrams, the default: the hashed length
+                                 * is a constant, so XXH3 compiles to its
+                                 * 16-byte path alone. */
+                                hist[1] = h;
+                                if (have &&
+                                    wt_idbuf_push(&ib,
+                                                  wt_ngram_hash(hist, 2,
+                                                                seed),
+                                                  shift, sgn, blocks,
+                                                  nblocks))
+                                        goto done;
+                                hist[0] = h;
+                                have = 1;
+                                continue;
+                        }
                         if (have == nmax) {
-                                memmove(hist, hist + 1,
-                                        (nmax - 1) * sizeof(*hist));
+                                for (n = 1; n < nmax; n++)
+                                        hist[n - 1] = hist[n];
                                 have--;
                         }
                         hist[have++] = h;
                         for (n = 2; n <= have; n++)
-                                if (wt_push_id(fs,
-                                               wt_ngram_hash(hist + have - n,
-                                                             n, conf->seed),
-                                               conf, vocab))
-                                        return WT_ERR_NOMEM;
+                                if (wt_idbuf_push(
+                                            &ib,
+                                            wt_ngram_hash(hist + have - n, n,
+                                                          seed),
+                                            shift, sgn, blocks, nblocks))
+                                        goto done;
                 }
         }
         if (fs->nsent)
-                fs->sent[fs->nsent] = fs->nids; /* sentinel */
-        return WT_OK;
+                fs->sent[fs->nsent] = ib.n; /* sentinel */
+        err = WT_OK;
+done:
+        fs->ids = ib.ids;
+        fs->ids_cap = ib.cap;
+        fs->nids = ib.n;
+        fs->ntokens = ntokens;
+        return err;
 }
 
 wt_err_t wt_features_hash(const wt_feature_conf_t *conf,
@@ -384,6 +462,130 @@ wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
         return WT_OK;
 }
 
+/* Why one pass: a model with sentence-pooled labels scores the document
+ * and then every sentence, and counting each range on its own hashed
+ * every id twice and cleared a table per sentence. Here each id is looked
+ * up once, in the document's table, which gives its document index d
+ * (ids are numbered by first sighting in the document). A sentence's
+ * counts are then keyed by d, a dense small number, so no second hash
+ * table is needed: dstamp[d] says whether the current sentence has seen
+ * d yet, and dspos[d] where its count is. Stamps are sentence numbers
+ * + 1, so nothing is cleared between sentences. */
+wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
+                               wt_fscratch_t *fs, int per_sentence,
+                               const wt_bucket_count_t **countsp,
+                               size_t *ncountsp) {
+        size_t nids, i, cap, n = 0, ns = 0, s;
+        uint32_t mask;
+        (void)conf;
+
+        *countsp = fs->counts;
+        *ncountsp = 0;
+        if (fs->nsent == 0)
+                return WT_OK;
+        nids = fs->sent[fs->nsent];
+
+        cap = 64;
+        while (cap < 2 * nids)
+                cap *= 2;
+        if (cap > fs->tcap) {
+                free(fs->tkeys);
+                free(fs->tpos);
+                fs->tkeys = malloc(cap * sizeof(*fs->tkeys));
+                fs->tpos = malloc(cap * sizeof(*fs->tpos));
+                if (!fs->tkeys || !fs->tpos) {
+                        free(fs->tkeys);
+                        free(fs->tpos);
+                        fs->tkeys = fs->tpos = NULL;
+                        fs->tcap = 0;
+                        return WT_ERR_NOMEM;
+                }
+                fs->tcap = cap;
+        }
+        if (wt_grow((void **)&fs->counts, &fs->counts_cap, nids ? nids : 1,
+                    sizeof(*fs->counts)))
+                return WT_ERR_NOMEM;
+        if (per_sentence &&
+            (wt_grow((void **)&fs->scounts, &fs->scounts_cap,
+                     nids ? nids : 1, sizeof(*fs->scounts)) ||
+             wt_grow((void **)&fs->soff, &fs->soff_cap, fs->nsent + 1,
+                     sizeof(*fs->soff))))
+                return WT_ERR_NOMEM;
+        if (per_sentence && nids > fs->dcap) {
+                size_t dcap = fs->dcap ? fs->dcap : 256;
+                uint32_t *st, *sp;
+                while (dcap < nids)
+                        dcap *= 2;
+                st = malloc(dcap * sizeof(*st));
+                sp = malloc(dcap * sizeof(*sp));
+                if (!st || !sp) {
+                        free(st);
+                        free(sp);
+                        return WT_ERR_NOMEM;
+                }
+                free(fs->dstamp);
+                free(fs->dspos);
+                fs->dstamp = st;
+                fs->dspos = sp;
+                fs->dcap = dcap;
+        }
+        memset(fs->tkeys, 0, cap * sizeof(*fs->tkeys));
+        mask = (uint32_t)(cap - 1);
+
+        for (s = 0; s < fs->nsent; s++) {
+                const size_t hi = fs->sent[s + 1];
+                const uint32_t stamp = (uint32_t)s + 1;
+                if (per_sentence)
+                        fs->soff[s] = ns;
+                for (i = fs->sent[s]; i < hi; i++) {
+                        uint32_t id = fs->ids[i];
+                        uint32_t bucket = id & ~WT_SIGN_BIT;
+                        float v = (id & WT_SIGN_BIT) ? -1.0f : 1.0f;
+                        uint32_t key = bucket + 1;
+                        uint32_t slot = (bucket * 0x9E3779B1u) & mask;
+                        uint32_t d;
+
+                        while (fs->tkeys[slot] && fs->tkeys[slot] != key)
+                                slot = (slot + 1) & mask;
+                        if (fs->tkeys[slot]) {
+                                d = fs->tpos[slot];
+                                fs->counts[d].tf += v;
+                        } else {
+                                d = (uint32_t)n++;
+                                fs->tkeys[slot] = key;
+                                fs->tpos[slot] = d;
+                                fs->counts[d].bucket = bucket;
+                                fs->counts[d].tf = v;
+                                if (per_sentence)
+                                        fs->dstamp[d] = 0;
+                        }
+                        if (!per_sentence)
+                                continue;
+                        if (fs->dstamp[d] == stamp) {
+                                fs->scounts[fs->dspos[d]].tf += v;
+                        } else {
+                                fs->dstamp[d] = stamp;
+                                fs->dspos[d] = (uint32_t)ns;
+                                fs->scounts[ns].bucket = bucket;
+                                fs->scounts[ns].tf = v;
+                                ns++;
+                        }
+                }
+        }
+        if (per_sentence)
+                fs->soff[fs->nsent] = ns;
+        *countsp = fs->counts;
+        *ncountsp = n;
+        return WT_OK;
+}
+
+void wt_features_sentence_counts(const wt_fscratch_t *fs, size_t i,
+                                 const wt_bucket_count_t **countsp,
+                                 size_t *ncountsp) {
+        *countsp = fs->scounts + fs->soff[i];
+        *ncountsp = fs->soff[i + 1] - fs->soff[i];
+}
+
 wt_err_t wt_vocab_new(const uint32_t *buckets, const float *idf, size_t n,
                       wt_vocab_t **vocabp) {
         wt_vocab_t *vocab;
@@ -463,6 +665,32 @@ wt_vectorize(const wt_feature_conf_t *conf, const wt_vocab_t *vocab,
                     sizeof(*fs->feats)))
                 return WT_ERR_NOMEM;
 
+        if (rows_known && conf->tf == WT_TF_LOG && conf->idf) {
+                /* wiretag's default weighting, on classification's path:
+                 * the loop below with its tests decided once. Same
+                 * operations in the same order, so the same values. */
+                const float *restrict idf = vocab->idf;
+                const float *restrict logtf = vocab->logtf;
+                wt_feature_t *restrict out = fs->feats;
+                for (i = 0; i < ncounts; i++) {
+                        const uint32_t row = counts[i].bucket;
+                        const float tf = counts[i].tf;
+                        float mag, v;
+                        if (tf == 0.0f)
+                                continue;
+                        mag = fabsf(tf);
+                        mag = WT_LIKELY(mag < (float)WT_LOGTF_TABLE)
+                                      ? logtf[(unsigned)mag]
+                                      : 1.0f + logf(mag);
+                        v = (tf < 0 ? -mag : mag) * idf[row];
+                        out[n].row = row;
+                        out[n].value = v;
+                        sumsq += (double)v * v;
+                        n++;
+                }
+                goto norm;
+        }
+
         for (i = 0; i < ncounts; i++) {
                 int64_t row = rows_known ? (int64_t)counts[i].bucket
                                          : wt_vocab_row(vocab,
@@ -493,6 +721,7 @@ wt_vectorize(const wt_feature_conf_t *conf, const wt_vocab_t *vocab,
                 sumsq += (double)v * v;
                 n++;
         }
+norm:
         if (conf->l2norm && sumsq > 0.0) {
                 float inv = (float)(1.0 / sqrt(sumsq));
                 for (i = 0; i < n; i++)

@@ -127,6 +127,24 @@ wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
                            const wt_bucket_count_t **counts, size_t *ncounts);
 
 
+/** Step 2 for classification: the counts of the whole document and, when
+ *  per_sentence is set, of each of its sentences, in one pass over the
+ *  ids (instead of one wt_features_count() per range). Each list is in
+ *  first-seen order within its range, so the vectors and scores are those
+ *  wt_features_count() gives range by range. The document's counts come
+ *  back in *counts; a sentence's from wt_features_sentence_counts(). All
+ *  arrays belong to fs and stay valid until the next count on fs. */
+wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
+                               wt_fscratch_t *fs, int per_sentence,
+                               const wt_bucket_count_t **counts,
+                               size_t *ncounts);
+
+/** After wt_features_count_doc(..., per_sentence = 1, ...): the counts of
+ *  sentence i (< wt_features_nsentences()). */
+void wt_features_sentence_counts(const wt_fscratch_t *fs, size_t i,
+                                 const wt_bucket_count_t **counts,
+                                 size_t *ncounts);
+
 /** Build a vocabulary from sorted, unique buckets and their idf (copied).
  *  idf may be NULL (all 1). */
 wt_err_t wt_vocab_new(const uint32_t *buckets, const float *idf, size_t n,

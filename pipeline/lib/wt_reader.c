@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define WT_READER_IOBUF ((size_t)1 << 20)
+
 static int wt_blank(const char *s, size_t len) {
         size_t i;
         for (i = 0; i < len; i++)
@@ -40,6 +42,13 @@ wt_err_t wt_reader_open(wt_reader_t *r, const char *path, char *errstr,
                         return wt_seterr(errstr, errstr_size, WT_ERR_IO,
                                          "%s: %s", path, strerror(errno));
         }
+        /* Large reads: stdio's default buffer is one 4 KB page, a read
+         * call per few records. getline() then reuses r->line, so no
+         * record allocates. Only for a file the reader opened, as the
+         * buffer must outlive the stream (stdin keeps its own). Without
+         * the memory, the default buffer does. */
+        if (r->own_fp && (r->iobuf = malloc(WT_READER_IOBUF)))
+                (void)setvbuf(r->fp, r->iobuf, _IOFBF, WT_READER_IOBUF);
         r->path = strdup(path);
         if (!r->path) {
                 wt_reader_close(r);
@@ -169,6 +178,7 @@ size_t wt_reader_lineno(const wt_reader_t *r) {
 void wt_reader_close(wt_reader_t *r) {
         if (r->fp && r->own_fp)
                 fclose(r->fp);
+        free(r->iobuf); /* after fclose: the stream used it */
         free(r->line);
         free(r->doc);
         free(r->path);

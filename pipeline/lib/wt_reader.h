@@ -20,6 +20,7 @@
 typedef struct wt_reader {
         FILE *fp;
         int own_fp;
+        char *iobuf;        /* stdio buffer of an opened file */
         char *path;
         char *line;         /* current line (JSON Lines mode) */
         size_t line_cap;

@@ -120,8 +120,6 @@ static int wt_rec_put_prediction(wt_recbuf_t *b, const wt_model_t *m,
 wt_err_t wt_record_build(const char *json, size_t len, json_t *root,
                          const wt_model_t *model,
                          const wt_prediction_t *pred, wt_recbuf_t *out) {
-        size_t end = len;
-
         out->len = 0;
         if (json_object_get(root, "wiretag")) {
                 /* Rare: replace the member, re-serialising the article. */
@@ -139,16 +137,28 @@ wt_err_t wt_record_build(const char *json, size_t len, json_t *root,
                 return rc ? WT_ERR_NOMEM : WT_OK;
         }
 
+        if (!json_is_object(root))
+                return WT_ERR_NOT_OBJECT;
+        return wt_record_splice(json, len, json_object_size(root) > 0, model,
+                                pred, out);
+}
+
+wt_err_t wt_record_splice(const char *json, size_t len, int nonempty,
+                          const wt_model_t *model,
+                          const wt_prediction_t *pred, wt_recbuf_t *out) {
+        size_t end = len;
+
+        out->len = 0;
         /* The closing brace: the last byte but JSON whitespace. */
         while (end > 0 && (json[end - 1] == ' ' || json[end - 1] == '\t' ||
                            json[end - 1] == '\n' || json[end - 1] == '\r'))
                 end--;
-        if (end == 0 || json[end - 1] != '}' || !json_is_object(root))
+        if (end == 0 || json[end - 1] != '}')
                 return WT_ERR_NOT_OBJECT;
         end--;
 
         if (wt_rec_reserve(out, len + 256) || wt_rec_put(out, json, end) ||
-            (json_object_size(root) > 0 && wt_rec_put(out, ",", 1)) ||
+            (nonempty && wt_rec_put(out, ",", 1)) ||
             wt_rec_put(out, "\"wiretag\":", 10) ||
             wt_rec_put_prediction(out, model, pred) || wt_rec_put(out, "}", 1))
                 return WT_ERR_NOMEM;

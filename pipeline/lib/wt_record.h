@@ -40,6 +40,13 @@ wt_err_t wt_record_build(const char *json, size_t len, json_t *root,
                          const wt_model_t *model,
                          const wt_prediction_t *pred, wt_recbuf_t *out);
 
+/** wt_record_build() for an article already known to be an object
+ *  without a "wiretag" member (as wt_article_scan() reports it, with
+ *  nonempty saying whether it has members): splices without a DOM. */
+wt_err_t wt_record_splice(const char *json, size_t len, int nonempty,
+                          const wt_model_t *model,
+                          const wt_prediction_t *pred, wt_recbuf_t *out);
+
 /** Release out's buffer; it may be reused after. */
 void wt_recbuf_free(wt_recbuf_t *out);
 

@@ -9,6 +9,7 @@
  * also tokenized raw, with every flag combination, and UTF-8-checked.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "fuzz.h"
 #include "wt_article.h"
@@ -21,6 +22,36 @@ static wt_model_t *model;
 static wt_scratch_t *scratch;
 static wt_jsonmem_arena_t *arena;
 static wt_recbuf_t rec;
+static wt_article_scan_t scan;
+
+/* wt_article_scan() against wt_article_parse() on the same bytes. */
+static void check_scan(const char *text, size_t size) {
+        wt_article_t art;
+        char e1[512], e2[512];
+        wt_err_t a, b;
+        unsigned i;
+        e1[0] = e2[0] = '\0';
+        a = wt_article_parse(text, size, wt_model_feature_conf(model),
+                             1 << 20, &art, e1, sizeof(e1));
+        b = wt_article_scan(text, size, wt_model_feature_conf(model),
+                            1 << 20, &scan, e2, sizeof(e2));
+        if (a != b || (a && strcmp(e1, e2)))
+                abort();
+        if (!a) {
+                if (art.segs.n != scan.segs.n ||
+                    scan.has_wiretag !=
+                            (json_object_get(art.root, "wiretag") != NULL) ||
+                    scan.nonempty != (json_object_size(art.root) > 0))
+                        abort();
+                for (i = 0; i < art.segs.n; i++)
+                        if (art.segs.len[i] != scan.segs.len[i] ||
+                            memcmp(art.segs.text[i], scan.segs.text[i],
+                                   art.segs.len[i]))
+                                abort();
+        }
+        wt_article_clear(&art);
+        wt_article_scan_release(&scan);
+}
 
 static void setup(void) {
         char errstr[512];
@@ -58,6 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (void)wt_utf8_invalid_offset(text, size);
 
         wt_jsonmem_enter(arena);
+        check_scan(text, size);
         if (!wt_article_parse(text, size, wt_model_feature_conf(model),
                               1 << 20, &art, errstr, sizeof(errstr))) {
                 if (!wt_classify(model, scratch, &art.segs, &pred)) {

@@ -22,6 +22,8 @@ struct wt_model_s {
         int any_sentence_pool;
         wt_vocab_t *vocab;
         float *weights;         /* nfeatures x nlabels, feature-major */
+        void *file_buf;         /* the model file, when weights point
+                                 * into it (wt_model_load()); else NULL */
         float *bias;            /* nlabels */
         json_t *meta;           /* training metadata, an object */
         char id[17];            /* hex checksum, set by load/serialize */
