@@ -253,13 +253,15 @@ static wt_err_t wt_stream_open_outputs(wt_stream_t *s, char *errstr,
 
 /* The workers, each with its queue, scratch and JSON arena (not started:
  * wt_stream_run starts them). */
-static wt_err_t wt_stream_workers_new(wt_stream_t *s) {
+static wt_err_t wt_stream_workers_new(wt_stream_t *s, char *errstr,
+                                      size_t errstr_size) {
         unsigned w;
 
         s->nworkers = s->cfg->workers ? s->cfg->workers : 1;
         s->workers = calloc(s->nworkers, sizeof(*s->workers));
         if (!s->workers)
-                return WT_ERR_NOMEM;
+                return BAD(WT_ERR_NOMEM, "out of memory for %u workers",
+                           s->nworkers);
         for (w = 0; w < s->nworkers; w++) {
                 s->workers[w].s = s;
                 s->workers[w].id = w;
@@ -267,11 +269,14 @@ static wt_err_t wt_stream_workers_new(wt_stream_t *s) {
                 pthread_cond_init(&s->workers[w].cond, NULL);
                 if (!(s->workers[w].scratch = wt_scratch_new()) ||
                     !(s->workers[w].json = wt_jsonmem_arena_new(0)))
-                        return WT_ERR_NOMEM;
+                        return BAD(WT_ERR_NOMEM,
+                                   "out of memory for worker %u's scratch",
+                                   w);
         }
         return WT_OK;
 }
 
+/* Every failure fills errstr: the caller prints it. */
 wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
                        char *errstr, size_t errstr_size) {
         wt_stream_t *s;
@@ -280,14 +285,14 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
 
         *streamp = NULL;
         if (!(s = calloc(1, sizeof(*s))))
-                return WT_ERR_NOMEM;
+                return BAD(WT_ERR_NOMEM, "out of memory for the stream");
         s->cfg = cfg;
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->cond, NULL);
         pthread_mutex_init(&s->scrape_lock, NULL);
         wt_log_set_level(cfg->log_level);
         if (!(s->kstats = wt_kstats_new())) {
-                err = WT_ERR_NOMEM;
+                err = BAD(WT_ERR_NOMEM, "out of memory for the metrics");
                 goto fail;
         }
         if ((err = wt_binding_load(cfg, &b, errstr, errstr_size)))
@@ -297,7 +302,7 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
         s->otopics = calloc(3 + cfg->nroutes, sizeof(*s->otopics));
         s->routes = calloc(cfg->nroutes + 1, sizeof(*s->routes));
         if (!s->otopics || !s->routes) {
-                err = WT_ERR_NOMEM;
+                err = BAD(WT_ERR_NOMEM, "out of memory for the output topics");
                 goto fail;
         }
         s->nroutes = cfg->nroutes;
@@ -328,7 +333,7 @@ wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
                         goto fail;
                 }
         }
-        if ((err = wt_stream_workers_new(s)))
+        if ((err = wt_stream_workers_new(s, errstr, errstr_size)))
                 goto fail;
         wt_jsonmem_install();
         *streamp = s;

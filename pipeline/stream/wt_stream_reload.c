@@ -92,7 +92,7 @@ void wt_stream_request_reload(wt_stream_t *s) {
  * is refused and the old one keeps serving. */
 void wt_stream_reload(wt_stream_t *s) {
         wt_binding_t *nb, *old;
-        char errstr[512];
+        char errstr[512] = "";
         unsigned w;
 
         if (wt_binding_load(s->cfg, &nb, errstr, sizeof(errstr))) {

@@ -282,7 +282,7 @@ static void *run_main(void *arg) {
 }
 
 static void env_start(env_t *e) {
-        char err[1024];
+        char err[1024] = "";
         wt_err_t rc = wt_stream_new(&e->cfg, &e->s, err, sizeof(err));
         if (rc != WT_OK)
                 fail_msg("wt_stream_new: %s", err);
