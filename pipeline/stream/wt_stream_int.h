@@ -32,7 +32,7 @@
  * prefix, so an offset is committed only when every earlier message of
  * the partition is fully published. A job whose output the broker refused
  * leaves its slot failed: the partition stops committing there, loudly
- * (see wt_stream_output_failed for what happens to the input).
+ * (see wt_worker_output_failed for what happens to the input).
  *
  * processing.guarantee=exactly_once keeps all of that, but completed
  * offsets go into the producer's open transaction instead of the offset
@@ -211,7 +211,8 @@ void wt_stream_wait(wt_stream_t *s, unsigned ms);
  *  thread. */
 wt_part_t *wt_part_new(wt_stream_t *s, const char *topic, int32_t partition);
 
-/** Free pt, its tracker and what it still holds; accepts NULL. */
+/** Free pt and its tracker; accepts NULL. Its held messages are dropped
+ *  first (wt_admit_drop_held); no delivery report may touch it any more. */
 void wt_part_destroy(wt_part_t *pt);
 
 /** The assigned partition, or NULL. Caller holds s->lock. */
