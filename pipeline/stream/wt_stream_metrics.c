@@ -69,7 +69,8 @@ static void wt_metrics_kstats_emit(void *opaque, const char *text, size_t len) {
                        " gauge\n" name " " fmt "\n",                          \
                     v)
 
-/* Families with more than one sample, between the counters. */
+/* Families with more than one sample, between the counters: dead
+ * letters by error code (json always shown, others once seen). */
 static void wt_metrics_dead_letters(wt_stream_t *s, wt_text_t *t) {
         unsigned k;
         wt_text_add(t, "# HELP wiretag_dead_letters_total Input messages "
@@ -85,6 +86,7 @@ static void wt_metrics_dead_letters(wt_stream_t *s, wt_text_t *t) {
         }
 }
 
+/* Records the broker acknowledged, per output topic. */
 static void wt_metrics_topics(wt_stream_t *s, wt_text_t *t) {
         char lab[256];
         size_t l;
@@ -151,6 +153,7 @@ static const struct wt_metric_row {
 #undef WT_ROW
 };
 
+/* Render wt_metric_rows; the caller holds the scrape lock. */
 static void wt_metrics_counters(wt_stream_t *s, wt_text_t *t) {
         size_t i;
         for (i = 0; i < sizeof(wt_metric_rows) / sizeof(wt_metric_rows[0]);

@@ -145,6 +145,7 @@ typedef struct wt_tracker_view {
         int64_t txn_offset;
 } wt_tracker_view_t;
 
+/* Read t's state under its lock. Any thread. */
 static wt_tracker_view_t wt_tracker_view(wt_tracker_t *t) {
         wt_tracker_view_t v;
         pthread_mutex_lock(&t->lock);
