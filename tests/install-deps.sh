@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Installs what wiretag needs to build and test, from Debian's packages.
-# Safe to run again: apt-get only adds what is missing.
+# Installs what wiretag needs to build and test, from Debian's packages,
+# plus any packages named as arguments (tests/tsan/run.sh and
+# tests/fuzz/run.sh add clang and its sanitizer runtimes). Safe to run
+# again: apt-get only adds what is missing.
+#
+#   bash tests/install-deps.sh [PACKAGE...]
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
   libjansson-dev liblinear-dev libxxhash-dev libutf8proc-dev libssl-dev
   libcmocka-dev librdkafka-dev libmicrohttpd-dev kcat python3
+  "$@"
 )
 
 missing=()

@@ -12,20 +12,9 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$repo/build-tsan}
 cd "$repo"
 
-bash tests/install-deps.sh
 # clang, and its sanitizer runtimes (libclang_rt.tsan), which Debian
 # ships apart as a recommended package.
-missing=()
-for p in clang libclang-rt-14-dev; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  echo "tsan: installing ${missing[*]}" >&2
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+bash tests/install-deps.sh clang libclang-rt-14-dev
 
 CC=clang cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWT_SANITIZE=thread >/dev/null
