@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Installs what wiretag needs to build and test, from Debian's packages.
-# Safe to run again: apt-get only adds what is missing.
+# Installs what wiretag needs to build and test, from Debian's packages,
+# plus any packages named as arguments (tests/tsan/run.sh and
+# tests/fuzz/run.sh add clang and its sanitizer runtimes). Safe to run
+# again: apt-get only adds what is missing.
+#
+#   bash tests/install-deps.sh [PACKAGE...]
 set -euo pipefail
 
 packages=(
@@ -13,6 +17,7 @@ packages=(
   dpkg-dev systemd
   # python_test: the Python API (pipeline/python)
   python3-pytest
+  "$@"
 )
 
 missing=()

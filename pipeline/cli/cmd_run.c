@@ -69,7 +69,7 @@ int wt_cmd_run(int argc, char **argv) {
         wt_stream_t *stream = NULL;
         wt_http_t *http = NULL;
         struct sigaction sa;
-        char errstr[1024], summary[2048];
+        char errstr[1024] = "", summary[2048] = "";
         int i, rc = WT_EXIT_USAGE;
         wt_err_t err;
 

@@ -11,8 +11,8 @@
  *     wiretag_consumer_lag_messages{topic,partition}        gauge
  *     wiretag_consumer_committed_offset{topic,partition}    gauge
  *   producer (output topics):
- *     wiretag_topic_records_produced_total{topic}           counter
- *     wiretag_topic_bytes_produced_total{topic}             counter
+ *     wiretag_producer_records_sent_total{topic}            counter
+ *     wiretag_producer_bytes_sent_total{topic}              counter
  *     wiretag_producer_batches{topic}                       gauge
  *     wiretag_producer_batch_bytes{topic,stat}              gauge
  *     wiretag_producer_batch_messages{topic,stat}           gauge
@@ -26,6 +26,9 @@
  *
  * The batch families describe the last statistics interval only (stat is
  * min, max, avg, p50, p95 or p99); wt_kstats.c says what each one means.
+ * (Records the broker acknowledged per output topic are wiretag's own
+ * count, wiretag_topic_records_produced_total, from wt_stream_metrics.c;
+ * "sent" here counts a retried send again.)
  *
  * @locality wt_kstats_update() from librdkafka's stats_cb (the threads
  *           that poll the consumer and the producer), wt_kstats_render()

@@ -46,7 +46,9 @@ typedef struct wt_stream_stats {
 
 /** Load the model, create the Kafka clients, check that every configured
  *  topic exists and every route names a model label. cfg must be
- *  finalized and outlive the stream. */
+ *  finalized and outlive the stream. On failure *streamp is NULL and
+ *  errstr holds a message (out of memory included). @remark the caller
+ *  owns *streamp (wt_stream_destroy). */
 wt_err_t wt_stream_new(const wt_config_t *cfg, wt_stream_t **streamp,
                        char *errstr, size_t errstr_size);
 

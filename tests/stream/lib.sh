@@ -186,7 +186,24 @@ produce_dir() {
 # after 120 s), so a test can act while input is still arriving. Sets
 # FEED_PID.
 feed_start() {
-  local t=$1 dir=$2 chunk=$3 pause=$4 hold=${5:-0}
+  FEED_LOG=
+  feed_loop "$1" "$2" "$3" "$4" "${5:-0}" feed_send
+}
+# feed_send CHUNK NAME TOPIC: produce one chunk (source NAME); 0 when all
+# of it was acknowledged.
+feed_send() {
+  timeout 60 kcat -b "$BOOTSTRAP" -P -t "$3" -K '\t' -H "src=$2" -H "run=$RUN" <"$1"
+}
+# feed_note LINE: a line of the feeder's progress to FEED_LOG, if it keeps
+# one.
+feed_note() {
+  if [ -n "${FEED_LOG:-}" ]; then echo "$(date +%T) $*" >>"$FEED_LOG"; fi
+}
+# feed_loop TOPIC DIR CHUNK PAUSE HOLD SEND: the feeder behind feed_start
+# and feed_robust_start, in the background; SEND produces one chunk (see
+# feed_send), and the feeder gives up when it fails. Sets FEED_PID.
+feed_loop() {
+  local t=$1 dir=$2 chunk=$3 pause=$4 hold=$5 send=$6
   FEED_GO=$dir/feed.go
   rm -f "$FEED_GO"
   mkdir -p "$dir/chunks"
@@ -197,10 +214,12 @@ feed_start() {
       split -l "$chunk" -d -a 4 "$dir/src-$name.tsv" "$dir/chunks/c."
       for c in "$dir/chunks/"c.*; do
         if [ "$hold" -gt 0 ] && [ "$sent" -ge "$hold" ] && [ ! -e "$FEED_GO" ]; then
+          feed_note "holding at $sent"
           wait_for 120 "feed_release" test -e "$FEED_GO" || exit 1
         fi
-        timeout 60 kcat -b "$BOOTSTRAP" -P -t "$t" -K '\t' -H "src=$name" -H "run=$RUN" <"$c" || exit 1
+        "$send" "$c" "$name" "$t" || exit 1
         sent=$((sent + $(wc -l <"$c")))
+        feed_note "$name $(basename "$c"): sent, $sent in all"
         sleep "$pause"
       done
     done <"$dir/sources"
@@ -266,6 +285,16 @@ wt_stop() {
     WT_RC=124
   fi
   WT_STOP_MS=$(($(now_ms) - t0))
+}
+
+# wt_stop_clean PID SECONDS LOG [WHO]: wt_stop, then check the exit status
+# is 0 within SECONDS and LOG ends with a clean 'stopped'. WHO names the
+# instance in the check lines ("A", "run 2").
+wt_stop_clean() {
+  local pid=$1 limit=$2 log=$3 who=${4:+$4: }
+  wt_stop "$pid" "$limit"
+  check "${who}SIGTERM, exit status 0 within $limit s (status $WT_RC after ${WT_STOP_MS} ms)" [ "$WT_RC" -eq 0 ]
+  check "${who}log 'stopped' (clean)" grep_log "$log" 'INFO +stopped$'
 }
 wt_gone() { ! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" = Z ]; }
 wt_alive() { ! wt_gone "$1"; }
@@ -358,6 +387,23 @@ dump_out() {
   if [ "${EOS:-0}" = 1 ]; then dump_committed "$@"; else dump "$@"; fi
 }
 
+# covered [INPUT_DUMP]: 0 once $TP.out holds every input, else 1; for
+# wait_for. Without an argument, every id of $WORK/data/ids ($N of them);
+# with INPUT_DUMP (a dump of the input topic), every record of it.
+# count is only a lower bound here (under exactly_once the watermarks
+# also count transaction markers and aborted records); the dump (dump_out)
+# decides. stream_check.py writes its summary to $WORK/cover.json.
+covered() {
+  local n=$N check=(cover --quiet --ids "$WORK/data/ids")
+  if [ $# -gt 0 ]; then
+    n=$(wc -l <"$1")
+    check=(cover-input --quiet --input-dump "$1")
+  fi
+  count_ge "$TP.out" "$n" && dump_out "$TP.out" "$WORK/out.json" &&
+    python3 "$HERE/stream_check.py" "${check[@]}" \
+      --out "$WORK/out.json" --summary "$WORK/cover.json"
+}
+
 # --------------------------------------------------- broker interruption --
 
 # feed_robust_start TOPIC DIR CHUNK PAUSE [HOLD]: like feed_start, for a
@@ -369,39 +415,21 @@ dump_out() {
 # Progress (lines sent, failed tries) in DIR/feed.log, kcat's messages in
 # DIR/feed.log.err. Sets FEED_PID; feed_wait waits for it.
 feed_robust_start() {
-  local t=$1 dir=$2 chunk=$3 pause=$4 hold=${5:-0}
-  FEED_GO=$dir/feed.go
-  FEED_LOG=$dir/feed.log
-  rm -f "$FEED_GO"
+  FEED_LOG=$2/feed.log
   : >"$FEED_LOG"
-  mkdir -p "$dir/chunks"
-  (
-    sent=0
-    while read -r name; do
-      rm -f "$dir/chunks/"*
-      split -l "$chunk" -d -a 4 "$dir/src-$name.tsv" "$dir/chunks/c."
-      for c in "$dir/chunks/"c.*; do
-        if [ "$hold" -gt 0 ] && [ "$sent" -ge "$hold" ] && [ ! -e "$FEED_GO" ]; then
-          echo "$(date +%T) holding at $sent" >>"$FEED_LOG"
-          wait_for 120 "feed_release" test -e "$FEED_GO" || exit 1
-        fi
-        try=1
-        until timeout 120 kcat -b "$BOOTSTRAP" -P -t "$t" -K '\t' -H "src=$name" -H "run=$RUN" \
-          -X enable.idempotence=true -X message.timeout.ms=90000 <"$c" 2>>"$FEED_LOG.err"; do
-          echo "$(date +%T) $name $(basename "$c"): try $try failed" >>"$FEED_LOG"
-          [ "$try" -ge 8 ] && exit 1
-          try=$((try + 1))
-          wait_for 90 "the broker to serve the feeder again" \
-            eval 'timeout 10 kcat -L -b "$BOOTSTRAP" -m 5 >/dev/null 2>&1' || true
-        done
-        sent=$((sent + $(wc -l <"$c")))
-        echo "$(date +%T) $name $(basename "$c"): sent, $sent in all" >>"$FEED_LOG"
-        sleep "$pause"
-      done
-    done <"$dir/sources"
-  ) &
-  FEED_PID=$!
-  WT_PIDS+=("$FEED_PID")
+  feed_loop "$1" "$2" "$3" "$4" "${5:-0}" feed_send_robust
+}
+# feed_send_robust CHUNK NAME TOPIC: feed_send for feed_robust_start.
+feed_send_robust() {
+  local try=1
+  until timeout 120 kcat -b "$BOOTSTRAP" -P -t "$3" -K '\t' -H "src=$2" -H "run=$RUN" \
+    -X enable.idempotence=true -X message.timeout.ms=90000 <"$1" 2>>"$FEED_LOG.err"; do
+    feed_note "$2 $(basename "$1"): try $try failed"
+    [ "$try" -ge 8 ] && return 1
+    try=$((try + 1))
+    wait_for 90 "the broker to serve the feeder again" \
+      eval 'timeout 10 kcat -L -b "$BOOTSTRAP" -m 5 >/dev/null 2>&1' || true
+  done
 }
 
 # broker_ctl start|stop|status: tests/kafka/broker.sh on the broker the

@@ -282,7 +282,7 @@ static void *run_main(void *arg) {
 }
 
 static void env_start(env_t *e) {
-        char err[1024];
+        char err[1024] = "";
         wt_err_t rc = wt_stream_new(&e->cfg, &e->s, err, sizeof(err));
         if (rc != WT_OK)
                 fail_msg("wt_stream_new: %s", err);
@@ -632,28 +632,36 @@ static void test_eos_fenced(void **state) {
                       (unsigned long long)(now_ms() - t0));
 }
 
+/* Partition leaders: input [p] on broker in[p], output.topic [p] on
+ * out[p], dlq.topic [0] on dlq; the group's coordinator on broker 1. */
+static void set_leaders(env_t *e, const int *in, const int *out, int dlq) {
+        int i;
+        for (i = 0; i < N_PARTS; i++) {
+                assert_int_equal(rd_kafka_mock_partition_set_leader(
+                                         e->mc, e->in, i, in[i]),
+                                 RD_KAFKA_RESP_ERR_NO_ERROR);
+                assert_int_equal(rd_kafka_mock_partition_set_leader(
+                                         e->mc, e->out, i, out[i]),
+                                 RD_KAFKA_RESP_ERR_NO_ERROR);
+        }
+        assert_int_equal(rd_kafka_mock_partition_set_leader(e->mc, e->dlq, 0,
+                                                            dlq),
+                         RD_KAFKA_RESP_ERR_NO_ERROR);
+        assert_int_equal(rd_kafka_mock_coordinator_set(e->mc, "group",
+                                                       e->group, 1),
+                         RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
 /* at_least_once, 3 brokers: input partitions and the group coordinator
  * on broker 1; output.topic partition 0 on broker 3, its others and
  * dlq.topic on broker 2. Produce requests to broker 3 carry only
  * output.topic [0], the outputs of input partition 0. Sends the inputs,
  * makes broker 3 refuse its first Produce request and starts wiretag. */
 static void refused_env(env_t *e, const char *name, const char *policy) {
-        int i;
+        static const int in[N_PARTS] = {1, 1, 1, 1};
+        static const int out[N_PARTS] = {3, 2, 2, 2};
         env_init(e, name, 3);
-        for (i = 0; i < N_PARTS; i++) {
-                assert_int_equal(rd_kafka_mock_partition_set_leader(
-                                         e->mc, e->in, i, 1),
-                                 RD_KAFKA_RESP_ERR_NO_ERROR);
-                assert_int_equal(rd_kafka_mock_partition_set_leader(
-                                         e->mc, e->out, i, i == 0 ? 3 : 2),
-                                 RD_KAFKA_RESP_ERR_NO_ERROR);
-        }
-        assert_int_equal(rd_kafka_mock_partition_set_leader(e->mc, e->dlq, 0,
-                                                            2),
-                         RD_KAFKA_RESP_ERR_NO_ERROR);
-        assert_int_equal(rd_kafka_mock_coordinator_set(e->mc, "group",
-                                                       e->group, 1),
-                         RD_KAFKA_RESP_ERR_NO_ERROR);
+        set_leaders(e, in, out, 2);
         env_config(e, "at_least_once", policy, NULL);
         produce_inputs(e, N_INPUTS, 1);
         /* The first Produce request to output.topic [0] (it carries the
@@ -738,6 +746,8 @@ static void test_alo_output_refused_stop(void **state) {
 /* 4. A broker down for 5 s mid-stream. */
 static void test_alo_broker_down(void **state) {
         env_t *e = *state;
+        static const int in[N_PARTS] = {1, 2, 3, 1};
+        static const int out[N_PARTS] = {2, 3, 1, 2};
         const int n1 = N_INPUTS / 2;
         int64_t per[N_PARTS], ends[N_PARTS], gsum;
         uint64_t t0 = now_ms(), until;
@@ -749,20 +759,7 @@ static void test_alo_broker_down(void **state) {
         /* input [p] on broker 1 + p % 3 (1 2 3 1), output.topic [p] on
          * 1 + (p + 1) % 3 (2 3 1 2): broker 2 leads input [1] and the
          * outputs of input [0] and [3]; group coordinator broker 1. */
-        for (i = 0; i < N_PARTS; i++) {
-                assert_int_equal(rd_kafka_mock_partition_set_leader(
-                                         e->mc, e->in, i, 1 + i % 3),
-                                 RD_KAFKA_RESP_ERR_NO_ERROR);
-                assert_int_equal(rd_kafka_mock_partition_set_leader(
-                                         e->mc, e->out, i, 1 + (i + 1) % 3),
-                                 RD_KAFKA_RESP_ERR_NO_ERROR);
-        }
-        assert_int_equal(rd_kafka_mock_partition_set_leader(e->mc, e->dlq, 0,
-                                                            3),
-                         RD_KAFKA_RESP_ERR_NO_ERROR);
-        assert_int_equal(rd_kafka_mock_coordinator_set(e->mc, "group",
-                                                       e->group, 1),
-                         RD_KAFKA_RESP_ERR_NO_ERROR);
+        set_leaders(e, in, out, 3);
         env_config(e, "at_least_once", "dlq", NULL);
         produce_inputs(e, n1, 1);
         env_start(e);

@@ -69,9 +69,7 @@ sleep 2
 check "no further records after 2 s (out $(count "$TP.out"), dlq $(count "$TP.dlq"))" \
   eval "[ \$(count '$TP.out') -eq $N ] && [ \$(count '$TP.dlq') -eq $nbad ]"
 check "wiretag still running after the bad input (kill -0)" kill -0 "$WT_PID"
-wt_stop "$WT_PID" 40
-check "SIGTERM: exit status 0 within 40 s (status $WT_RC after ${WT_STOP_MS} ms)" [ "$WT_RC" -eq 0 ]
-check "log: 'stopped' (clean)" grep_log "$WORK/run.log" 'INFO +stopped$'
+wt_stop_clean "$WT_PID" 40 "$WORK/run.log"
 check "log: no publishing failure" eval "! grep -q 'publishing to .* failed' '$WORK/run.log'"
 check "log: stats count $nbad dead-lettered" grep_log "$WORK/run.log" "dead-lettered $nbad,"
 [ "$WT_FAILS" -eq 0 ] || show_log "$WORK/run.log"

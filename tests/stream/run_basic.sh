@@ -35,9 +35,7 @@ else
   show_log "$WORK/run.log"
 fi
 check "wiretag still running before SIGTERM" kill -0 "$WT_PID"
-wt_stop "$WT_PID" 40
-check "SIGTERM: exit status 0 within 40 s (status $WT_RC after ${WT_STOP_MS} ms)" [ "$WT_RC" -eq 0 ]
-check "log: 'stopped' (clean)" grep_log "$WORK/run.log" 'INFO +stopped$'
+wt_stop_clean "$WT_PID" 40 "$WORK/run.log"
 check "log: no ERROR line" eval "! grep -q ' ERROR ' '$WORK/run.log'"
 [ "$WT_FAILS" -eq 0 ] || show_log "$WORK/run.log"
 

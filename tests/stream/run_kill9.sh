@@ -58,11 +58,6 @@ check "input still arriving at every kill ($flowing of $KILLS)" [ "$flowing" -eq
 feed_wait 120 || abort "the feeder did not finish"
 check "feeder produced every input ($N)" count_ge "$TP.in" "$N"
 wt_start "$WORK/final.log" "${WT_ARGS[@]}"
-covered() {
-  count_ge "$TP.out" "$N" && dump_out "$TP.out" "$WORK/out.json" &&
-    python3 "$HERE/stream_check.py" cover --quiet --ids "$WORK/data/ids" \
-      --out "$WORK/out.json" --summary "$WORK/cover.json"
-}
 wait_for 300 "every input in $TP.out" covered ||
   fail "final run: every input reached $TP.out within 300 s (output $(count "$TP.out") records)"
 wt_stop "$WT_PID" 40

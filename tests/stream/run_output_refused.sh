@@ -45,6 +45,24 @@ phase_args() {
     -X "group.id=$TP.group$g" -X "output.error.policy=$policy" "$@")
 }
 
+# phase_check N DUMP PREFIX: stop phase N's wiretag (exit status 0), read
+# $TP.outN and $TP.dlqN with DUMP (dump, or dump_committed under
+# exactly_once) and check every input is labeled once and the refused
+# ones (military_action, too large for $TP.mil) dead-lettered once each.
+phase_check() {
+  local n=$1 rd=$2 pre=$3
+  wt_stop "$WT_PID" 40
+  check "phase $n: SIGTERM, exit status 0 (status $WT_RC)" [ "$WT_RC" -eq 0 ]
+  "$rd" "$TP.out$n" "$WORK/out$n.json" && "$rd" "$TP.dlq$n" "$WORK/dlq$n.json" ||
+    abort "cannot read phase $n's topics"
+  check "${pre}every input labeled in output.topic once" \
+    python3 "$HERE/stream_check.py" cover --ids "$WORK/data/ids" --out "$WORK/out$n.json" \
+    --summary "$WORK/cover$n.json" --max-duplicates 0
+  check "${pre}the refused inputs dead-lettered, once each" \
+    python3 "$HERE/stream_check.py" refused --out "$WORK/out$n.json" --dlq "$WORK/dlq$n.json" \
+    --input-dump "$WORK/in.json" --label military_action --topic "$TP.mil" --reason "too large"
+}
+
 # 1. at_least_once, dlq.
 phase_args 1 dlq
 wt_start "$WORK/p1.log" "${PHASE_ARGS[@]}"
@@ -53,15 +71,7 @@ wait_for 60 "$N outputs in out1" count_ge "$TP.out1" "$N" ||
 wait_for 30 "p1 to commit everything" eval '[ "$(committed "$TP.group1")" -eq "$N" ]' ||
   fail "phase 1: every input committed"
 check "phase 1: still running after the refusals" kill -0 "$WT_PID"
-wt_stop "$WT_PID" 40
-check "phase 1: SIGTERM, exit status 0 (status $WT_RC)" [ "$WT_RC" -eq 0 ]
-dump "$TP.out1" "$WORK/out1.json" && dump "$TP.dlq1" "$WORK/dlq1.json" || abort "cannot read phase 1's topics"
-python3 "$HERE/stream_check.py" cover --ids "$WORK/data/ids" --out "$WORK/out1.json" \
-  --summary "$WORK/cover1.json" --max-duplicates 0
-check "phase 1: every input labeled in output.topic once" [ $? -eq 0 ]
-python3 "$HERE/stream_check.py" refused --out "$WORK/out1.json" --dlq "$WORK/dlq1.json" \
-  --input-dump "$WORK/in.json" --label military_action --topic "$TP.mil" --reason "too large"
-check "phase 1: the refused inputs dead-lettered, once each" [ $? -eq 0 ]
+phase_check 1 dump "phase 1: "
 check "phase 1: the log names the refusal and the policy" \
   grep_log "$WORK/p1.log" "publishing to $TP.mil: .*too large.*input published to dlq.topic \(output.error.policy=dlq\)"
 check "phase 1: $TP.mil got nothing" [ "$(count "$TP.mil")" -eq 0 ]
@@ -97,16 +107,7 @@ wt_start "$WORK/p3.log" "${PHASE_ARGS[@]}"
 wait_for 240 "$N inputs committed by p3" eval '[ "$(committed "$TP.group3")" -eq "$N" ]' ||
   { show_log "$WORK/p3.log"; fail "phase 3: every input committed within 240 s"; }
 check "phase 3: still running" kill -0 "$WT_PID"
-wt_stop "$WT_PID" 40
-check "phase 3: SIGTERM, exit status 0 (status $WT_RC)" [ "$WT_RC" -eq 0 ]
-dump_committed "$TP.out3" "$WORK/out3.json" && dump_committed "$TP.dlq3" "$WORK/dlq3.json" ||
-  abort "cannot read phase 3's topics"
-python3 "$HERE/stream_check.py" cover --ids "$WORK/data/ids" --out "$WORK/out3.json" \
-  --summary "$WORK/cover3.json" --max-duplicates 0
-check "phase 3: read_committed, every input labeled once" [ $? -eq 0 ]
-python3 "$HERE/stream_check.py" refused --out "$WORK/out3.json" --dlq "$WORK/dlq3.json" \
-  --input-dump "$WORK/in.json" --label military_action --topic "$TP.mil" --reason "too large"
-check "phase 3: read_committed, the refused inputs dead-lettered once each" [ $? -eq 0 ]
+phase_check 3 dump_committed "phase 3: read_committed, "
 aborts=$(grep -c "transaction aborted" "$WORK/p3.log")
 check "phase 3: transactions aborted and rewound ($aborts)" [ "$aborts" -ge 1 ]
 say "phase 3 (exactly_once, dlq): $aborts transaction(s) aborted; out3 $(count "$TP.out3") offsets used for $N records"

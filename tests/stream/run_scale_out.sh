@@ -70,17 +70,10 @@ feed_wait 60 || abort "the feeder did not finish"
 check "feeder produced every input ($N)" count_ge "$TP.in" "$N"
 
 # All in: wait until the output covers every input id (bounded).
-covered() {
-  count_ge "$TP.out" "$N" && dump "$TP.out" "$WORK/out.json" &&
-    python3 "$HERE/stream_check.py" cover --quiet --ids "$WORK/data/ids" \
-      --out "$WORK/out.json" --summary "$WORK/cover.json"
-}
 wait_for 90 "every input in $TP.out" covered ||
   fail "every input reached $TP.out within 90 s (output $(count "$TP.out") records)"
 check "B still running" kill -0 "$PID_B"
-wt_stop "$PID_B" 30
-check "B: SIGTERM, exit status 0 within 30 s (status $WT_RC after ${WT_STOP_MS} ms)" [ "$WT_RC" -eq 0 ]
-check "B: log 'stopped' (clean)" grep_log "$WORK/b.log" 'INFO +stopped$'
+wt_stop_clean "$PID_B" 30 "$WORK/b.log" B
 for l in a b; do
   check "$l: log has no ERROR line" eval "! grep -q ' ERROR ' '$WORK/$l.log'"
 done

@@ -63,16 +63,9 @@ check "run 1: committed offsets sum ($committed_sum) = messages run 1 consumed (
 
 # Run 2: same group; it starts at the committed offsets.
 wt_start "$WORK/run2.log" "${WT_ARGS[@]}"
-covered() {
-  count_ge "$TP.out" "$N" && dump "$TP.out" "$WORK/out.json" &&
-    python3 "$HERE/stream_check.py" cover --quiet --ids "$WORK/data/ids" \
-      --out "$WORK/out.json" --summary "$WORK/cover.json"
-}
 wait_for 90 "every input in $TP.out" covered ||
   fail "run 2: every input reached $TP.out within 90 s (output $(count "$TP.out") records)"
-wt_stop "$WT_PID" 25
-check "run 2: SIGTERM, exit status 0 within 25 s (status $WT_RC after ${WT_STOP_MS} ms)" [ "$WT_RC" -eq 0 ]
-check "run 2: log 'stopped' (clean)" grep_log "$WORK/run2.log" 'INFO +stopped$'
+wt_stop_clean "$WT_PID" 25 "$WORK/run2.log" "run 2"
 for r in 1 2; do
   check "run $r: no revocation left messages unfinished (log: 'did not finish')" \
     eval "! grep -q 'did not finish' '$WORK/run$r.log'"

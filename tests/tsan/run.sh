@@ -12,14 +12,9 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$repo/build-tsan}
 cd "$repo"
 
-bash tests/install-deps.sh
-if ! command -v clang >/dev/null; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  echo "tsan: installing clang" >&2
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends clang
-fi
+# clang, and its sanitizer runtimes (libclang_rt.tsan), which Debian
+# ships apart as a recommended package.
+bash tests/install-deps.sh clang libclang-rt-14-dev
 
 CC=clang cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWT_SANITIZE=thread >/dev/null
