@@ -141,8 +141,13 @@ wait_for 120 "every input in $TP.out" covered ||
 t_done=$(now_ms)
 check "A still running at the end" wt_alive "$PID_A"
 wt_stop_clean "$PID_A" 30 "$WORK/a.log" A
+# librdkafka logs at error level a transactional offset commit that the
+# group refused because a member left meanwhile (invalid generation):
+# wiretag aborts that transaction and rewinds, which the checks of the
+# output below hold to account. Any other ERROR line fails.
 for l in "$WORK"/a.log "$WORK"/b*.log; do
-  check "$(basename "$l" .log): log has no ERROR line" eval "! grep -q ' ERROR ' '$l'"
+  check "$(basename "$l" .log): log has no ERROR line (but librdkafka's on a stale group generation)" \
+    eval "! grep ' ERROR ' '$l' | grep -v -E 'librdkafka .*[Gg]eneration' | grep -q ."
 done
 check "A: no produce failure" \
   eval "grep -E 'INFO +consumed [0-9]+ ' '$WORK/a.log' | tail -n 1 | grep -q 'produce failures 0,'"
