@@ -24,12 +24,7 @@
 #include "wt_train.h"
 #include "wt_test.h"
 
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t size);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t size);
+#include "wt_test_wrap.h"
 
 static size_t wt_allocs;
 

@@ -38,13 +38,11 @@
 #include "wt_train.h"
 #include "wt_test.h"
 
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t size);
+#include "wt_test_wrap.h"
+
+/* This walk also wraps free (to count live blocks) and strdup (glibc's
+ * calls a malloc the linker cannot see). */
 void __real_free(void *p);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t size);
 char *__wrap_strdup(const char *s);
 void __wrap_free(void *p);
 

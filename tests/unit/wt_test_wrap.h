@@ -1,12 +1,13 @@
 /*
- * wiretag - wt_test_wrap.h: the allocator hooks of a test program linked
- * with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc.
+ * wiretag - wt_test_wrap.h: the allocator hooks of a program linked with
+ * -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc: the allocation tests
+ * and wiretag-bench, which counts allocations per article.
  *
  * The linker sends every call to malloc, calloc and realloc made by the
  * objects it links statically (the test and libwiretag's static
  * libraries) to __wrap_*; __real_* reach libc (or the sanitizer's
  * allocator). Shared libraries (librdkafka, jansson) and libc's own
- * allocations (strdup) are not wrapped. The test defines the __wrap_*
+ * allocations (strdup) are not wrapped. The program defines the __wrap_*
  * functions.
  */
 #ifndef WT_TEST_WRAP_H
