@@ -292,19 +292,131 @@ wt_err_t wt_model_save(const wt_model_t *m, const char *path, char *errstr,
 #define BAD(code, ...) wt_seterr(errstr, errstr_size, code, __VA_ARGS__)
 
 /* Parse and check the CONF section into m. */
+/* CONF's "features" object into *conf (its fields checked together by
+ * wt_feature_conf_check()). */
+static wt_err_t wt_conf_features_from_json(json_t *features,
+                                           wt_feature_conf_t *conf,
+                                           char *errstr, size_t errstr_size) {
+        json_error_t jerr;
+        json_t *fields;
+        const char *seed, *tf;
+        int fold_case, fold_digits, ngrams, bits, sgn, idf, l2;
+        size_t i;
+        char *end, cerr[256];
+
+        if (json_unpack_ex(features, &jerr, JSON_STRICT,
+                           "{s:b, s:b, s:i, s:i, s:s, s:b, s:s, s:b, s:b, "
+                           "s:o}",
+                           "fold_case", &fold_case, "fold_digits",
+                           &fold_digits, "ngrams", &ngrams, "bits", &bits,
+                           "seed", &seed, "signed", &sgn, "tf", &tf, "idf",
+                           &idf, "l2norm", &l2, "fields", &fields))
+                return BAD(WT_ERR_MODEL_CORRUPT, "CONF section: %s",
+                           jerr.text);
+        memset(conf, 0, sizeof(*conf));
+        conf->tok_flags = (fold_case ? WT_TOK_FOLD_CASE : 0) |
+                          (fold_digits ? WT_TOK_FOLD_DIGITS : 0);
+        conf->ngram_max = ngrams < 0 ? 0 : (unsigned)ngrams;
+        conf->bits = bits < 0 ? 0 : (unsigned)bits;
+        errno = 0;
+        conf->seed = strtoull(seed, &end, 16);
+        if (errno || *end || strncmp(seed, "0x", 2))
+                return BAD(WT_ERR_MODEL_CORRUPT,
+                           "CONF section: seed \"%s\" is not a 0x-prefixed "
+                           "64-bit hex number",
+                           seed);
+        conf->signed_hash = sgn;
+        if (!strcmp(tf, "log"))
+                conf->tf = WT_TF_LOG;
+        else if (!strcmp(tf, "raw"))
+                conf->tf = WT_TF_RAW;
+        else if (!strcmp(tf, "binary"))
+                conf->tf = WT_TF_BINARY;
+        else
+                return BAD(WT_ERR_MODEL_CORRUPT,
+                           "CONF section: unknown tf weighting \"%s\"", tf);
+        conf->idf = idf;
+        conf->l2norm = l2;
+        if (!json_is_array(fields) || json_array_size(fields) < 1 ||
+            json_array_size(fields) > WT_FIELDS_MAX)
+                return BAD(WT_ERR_MODEL_CORRUPT,
+                           "CONF section: fields must be an array of 1..%d "
+                           "names",
+                           WT_FIELDS_MAX);
+        conf->nfields = (unsigned)json_array_size(fields);
+        for (i = 0; i < conf->nfields; i++) {
+                const char *f = json_string_value(json_array_get(fields, i));
+                if (!f || !*f || strlen(f) >= WT_FIELD_NAME_MAX)
+                        return BAD(WT_ERR_MODEL_CORRUPT,
+                                   "CONF section: field %zu is not a name of "
+                                   "1..%d bytes",
+                                   i + 1, WT_FIELD_NAME_MAX - 1);
+                strcpy(conf->fields[i], f);
+        }
+        if (wt_feature_conf_check(conf, cerr, sizeof(cerr)))
+                return BAD(WT_ERR_MODEL_CORRUPT, "CONF section: %s", cerr);
+        return WT_OK;
+}
+
+/* Label i of CONF's "labels" array into m (labels 0..i-1 already set). */
+static wt_err_t wt_conf_label_from_json(wt_model_t *m, size_t i,
+                                        json_t *label, char *errstr,
+                                        size_t errstr_size) {
+        json_error_t jerr;
+        const char *lname, *pool;
+        double thr;
+        size_t j;
+
+        if (json_unpack_ex(label, &jerr, JSON_STRICT, "{s:s, s:F, s:s}",
+                           "name", &lname, "threshold", &thr, "pooling",
+                           &pool))
+                return BAD(WT_ERR_MODEL_CORRUPT,
+                           "CONF section: label %zu: %s", i + 1, jerr.text);
+        if (!*lname || strlen(lname) > 255)
+                return BAD(WT_ERR_MODEL_CORRUPT,
+                           "CONF section: label %zu: name must be 1..255 "
+                           "bytes",
+                           i + 1);
+        for (j = 0; j < i; j++)
+                if (!strcmp(m->labels[j], lname))
+                        return BAD(WT_ERR_MODEL_CORRUPT,
+                                   "CONF section: label \"%s\" appears "
+                                   "twice",
+                                   lname);
+        /* At most 1e30f: the trainer writes 1e30f for a label that must
+         * never fire. */
+        if (!isfinite(thr) || fabs(thr) > (double)1e30f)
+                return BAD(WT_ERR_MODEL_CORRUPT,
+                           "CONF section: label \"%s\": threshold is not a "
+                           "finite number",
+                           lname);
+        if (!strcmp(pool, "sentence_max"))
+                m->pooling[i] = WT_POOL_SENTENCE_MAX;
+        else if (!strcmp(pool, "doc"))
+                m->pooling[i] = WT_POOL_DOC;
+        else
+                return BAD(WT_ERR_MODEL_CORRUPT,
+                           "CONF section: label \"%s\": unknown pooling "
+                           "\"%s\"",
+                           lname, pool);
+        m->any_sentence_pool |= m->pooling[i] == WT_POOL_SENTENCE_MAX;
+        m->thresholds[i] = (float)thr;
+        if (!(m->labels[i] = strdup(lname)))
+                return BAD(WT_ERR_NOMEM, "out of memory");
+        return WT_OK;
+}
+
 static wt_err_t wt_conf_from_json(wt_model_t **mp, const char *txt,
                                   size_t len, char *errstr,
                                   size_t errstr_size) {
         json_error_t jerr;
-        json_t *root, *features, *labels, *fields;
-        const char *name, *score, *seed, *tf;
-        int multilabel, fold_case, fold_digits, ngrams, bits, sgn, idf, l2;
+        json_t *root, *features, *labels;
+        const char *name, *score;
+        int multilabel;
         wt_model_t *m = NULL;
         wt_feature_conf_t conf;
         size_t i, L;
-        char *end;
         wt_err_t err = WT_OK;
-        char cerr[256];
 
         root = json_loadb(txt, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
@@ -313,70 +425,13 @@ static wt_err_t wt_conf_from_json(wt_model_t **mp, const char *txt,
         if (json_unpack_ex(root, &jerr, JSON_STRICT,
                            "{s:s, s:b, s:s, s:o, s:o}", "name", &name,
                            "multilabel", &multilabel, "score", &score,
-                           "features", &features, "labels", &labels) ||
-            json_unpack_ex(features, &jerr, JSON_STRICT,
-                           "{s:b, s:b, s:i, s:i, s:s, s:b, s:s, s:b, s:b, "
-                           "s:o}",
-                           "fold_case", &fold_case, "fold_digits",
-                           &fold_digits, "ngrams", &ngrams, "bits", &bits,
-                           "seed", &seed, "signed", &sgn, "tf", &tf, "idf",
-                           &idf, "l2norm", &l2, "fields", &fields)) {
+                           "features", &features, "labels", &labels)) {
                 err = BAD(WT_ERR_MODEL_CORRUPT, "CONF section: %s", jerr.text);
                 goto done;
         }
-
-        memset(&conf, 0, sizeof(conf));
-        conf.tok_flags = (fold_case ? WT_TOK_FOLD_CASE : 0) |
-                         (fold_digits ? WT_TOK_FOLD_DIGITS : 0);
-        conf.ngram_max = ngrams < 0 ? 0 : (unsigned)ngrams;
-        conf.bits = bits < 0 ? 0 : (unsigned)bits;
-        errno = 0;
-        conf.seed = strtoull(seed, &end, 16);
-        if (errno || *end || strncmp(seed, "0x", 2)) {
-                err = BAD(WT_ERR_MODEL_CORRUPT,
-                          "CONF section: seed \"%s\" is not a 0x-prefixed "
-                          "64-bit hex number",
-                          seed);
+        if ((err = wt_conf_features_from_json(features, &conf, errstr,
+                                              errstr_size)))
                 goto done;
-        }
-        conf.signed_hash = sgn;
-        if (!strcmp(tf, "log"))
-                conf.tf = WT_TF_LOG;
-        else if (!strcmp(tf, "raw"))
-                conf.tf = WT_TF_RAW;
-        else if (!strcmp(tf, "binary"))
-                conf.tf = WT_TF_BINARY;
-        else {
-                err = BAD(WT_ERR_MODEL_CORRUPT,
-                          "CONF section: unknown tf weighting \"%s\"", tf);
-                goto done;
-        }
-        conf.idf = idf;
-        conf.l2norm = l2;
-        if (!json_is_array(fields) || json_array_size(fields) < 1 ||
-            json_array_size(fields) > WT_FIELDS_MAX) {
-                err = BAD(WT_ERR_MODEL_CORRUPT,
-                          "CONF section: fields must be an array of 1..%d "
-                          "names",
-                          WT_FIELDS_MAX);
-                goto done;
-        }
-        conf.nfields = (unsigned)json_array_size(fields);
-        for (i = 0; i < conf.nfields; i++) {
-                const char *f = json_string_value(json_array_get(fields, i));
-                if (!f || !*f || strlen(f) >= WT_FIELD_NAME_MAX) {
-                        err = BAD(WT_ERR_MODEL_CORRUPT,
-                                  "CONF section: field %zu is not a name of "
-                                  "1..%d bytes",
-                                  i + 1, WT_FIELD_NAME_MAX - 1);
-                        goto done;
-                }
-                strcpy(conf.fields[i], f);
-        }
-        if (wt_feature_conf_check(&conf, cerr, sizeof(cerr))) {
-                err = BAD(WT_ERR_MODEL_CORRUPT, "CONF section: %s", cerr);
-                goto done;
-        }
         if (strcmp(score, "probability") && strcmp(score, "margin")) {
                 err = BAD(WT_ERR_MODEL_CORRUPT,
                           "CONF section: unknown score kind \"%s\"", score);
@@ -398,61 +453,9 @@ static wt_err_t wt_conf_from_json(wt_model_t **mp, const char *txt,
         m->multilabel = multilabel;
         m->score_kind = strcmp(score, "margin") ? WT_SCORE_PROBABILITY
                                                 : WT_SCORE_MARGIN;
-        for (i = 0; i < L; i++) {
-                const char *lname, *pool;
-                double thr;
-                size_t j;
-                if (json_unpack_ex(json_array_get(labels, i), &jerr,
-                                   JSON_STRICT, "{s:s, s:F, s:s}", "name",
-                                   &lname, "threshold", &thr, "pooling",
-                                   &pool)) {
-                        err = BAD(WT_ERR_MODEL_CORRUPT,
-                                  "CONF section: label %zu: %s", i + 1,
-                                  jerr.text);
-                        goto done;
-                }
-                if (!*lname || strlen(lname) > 255) {
-                        err = BAD(WT_ERR_MODEL_CORRUPT,
-                                  "CONF section: label %zu: name must be "
-                                  "1..255 bytes",
-                                  i + 1);
-                        goto done;
-                }
-                for (j = 0; j < i; j++)
-                        if (!strcmp(m->labels[j], lname)) {
-                                err = BAD(WT_ERR_MODEL_CORRUPT,
-                                          "CONF section: label \"%s\" "
-                                          "appears twice",
-                                          lname);
-                                goto done;
-                        }
-                /* At most 1e30f: the trainer writes 1e30f for a label
-                 * that must never fire. */
-                if (!isfinite(thr) || fabs(thr) > (double)1e30f) {
-                        err = BAD(WT_ERR_MODEL_CORRUPT,
-                                  "CONF section: label \"%s\": threshold is "
-                                  "not a finite number",
-                                  lname);
-                        goto done;
-                }
-                if (!strcmp(pool, "sentence_max"))
-                        m->pooling[i] = WT_POOL_SENTENCE_MAX;
-                else if (!strcmp(pool, "doc"))
-                        m->pooling[i] = WT_POOL_DOC;
-                else {
-                        err = BAD(WT_ERR_MODEL_CORRUPT,
-                                  "CONF section: label \"%s\": unknown "
-                                  "pooling \"%s\"",
-                                  lname, pool);
-                        goto done;
-                }
-                m->any_sentence_pool |= m->pooling[i] == WT_POOL_SENTENCE_MAX;
-                m->thresholds[i] = (float)thr;
-                if (!(m->labels[i] = strdup(lname))) {
-                        err = BAD(WT_ERR_NOMEM, "out of memory");
-                        goto done;
-                }
-        }
+        for (i = 0; i < L && !err; i++)
+                err = wt_conf_label_from_json(m, i, json_array_get(labels, i),
+                                              errstr, errstr_size);
 done:
         json_decref(root);
         if (err) {
@@ -463,28 +466,18 @@ done:
         return err;
 }
 
-/* The loader. With adopt set (wt_model_load(): a buffer it allocated
- * and will not touch again), the model may keep the buffer and use the
- * file's weights where they lie instead of copying them: *adopted says
- * whether it did. Why: for a 40 MB model the copy was a second 40 MB to
- * allocate, fault in and fill, a third of the load. */
-static wt_err_t wt_model_load_impl(const void *vbuf, size_t len,
-                                   void *adopt, int *adopted,
-                                   wt_model_t **modelp, char *errstr,
-                                   size_t errstr_size) {
-        const unsigned char *buf = vbuf;
-        const unsigned char *sec_conf = NULL, *sec_meta = NULL,
-                            *sec_vocb = NULL, *sec_wght = NULL;
-        uint64_t size_conf = 0, size_meta = 0, size_vocb = 0, size_wght = 0;
-        uint64_t file_size, limit, sum;
-        uint32_t version, nsec, s;
-        wt_model_t *m = NULL;
-        wt_err_t err;
-        uint32_t *buckets = NULL;
-        float *idf = NULL;
-        size_t nf, L, i;
+/* Where the sections this version reads lie in a model file. */
+typedef struct wt_sections {
+        const unsigned char *conf, *meta, *vocb, *wght;
+        uint64_t size_conf, size_meta, size_vocb, size_wght;
+} wt_sections_t;
 
-        *modelp = NULL;
+/* The header: magic, version, size, checksum. */
+static wt_err_t wt_model_check_header(const unsigned char *buf, size_t len,
+                                      char *errstr, size_t errstr_size) {
+        uint64_t file_size, sum;
+        uint32_t version;
+
         if (len < 8 || memcmp(buf, WT_MAGIC, 8))
                 return BAD(len < 8 ? WT_ERR_MODEL_TRUNCATED : WT_ERR_MODEL_MAGIC,
                            len < 8 ? "file is %zu bytes, too short for a "
@@ -520,13 +513,23 @@ static wt_err_t wt_model_load_impl(const void *vbuf, size_t len,
                            "%016llx, stored %016llx)",
                            (unsigned long long)sum,
                            (unsigned long long)wt_rd64(buf + len - 8));
+        return WT_OK;
+}
 
-        nsec = wt_rd32(buf + 12);
+/* The section table: every entry inside the file, each known section
+ * once, CONF, VOCB and WGHT present. Unknown sections are skipped. */
+static wt_err_t wt_model_find_sections(const unsigned char *buf, size_t len,
+                                       wt_sections_t *sec, char *errstr,
+                                       size_t errstr_size) {
+        uint32_t nsec = wt_rd32(buf + 12), s;
+        uint64_t limit = len - 8;
+        size_t i;
+
+        memset(sec, 0, sizeof(*sec));
         if (nsec < 1 || nsec > WT_SECTIONS_MAX)
                 return BAD(WT_ERR_MODEL_CORRUPT,
                            "header: %u sections (1..%d allowed)", nsec,
                            WT_SECTIONS_MAX);
-        limit = len - 8;
         if (WT_HDR_SIZE + (uint64_t)nsec * WT_SEC_SIZE > limit)
                 return BAD(WT_ERR_MODEL_CORRUPT,
                            "header: section table (%u entries) runs past "
@@ -556,13 +559,13 @@ static wt_err_t wt_model_load_impl(const void *vbuf, size_t len,
                                    s + 1, tag, (unsigned long long)off,
                                    (unsigned long long)size);
                 if (!memcmp(ent, "CONF", 4))
-                        secp = &sec_conf, sizep = &size_conf;
+                        secp = &sec->conf, sizep = &sec->size_conf;
                 else if (!memcmp(ent, "META", 4))
-                        secp = &sec_meta, sizep = &size_meta;
+                        secp = &sec->meta, sizep = &sec->size_meta;
                 else if (!memcmp(ent, "VOCB", 4))
-                        secp = &sec_vocb, sizep = &size_vocb;
+                        secp = &sec->vocb, sizep = &sec->size_vocb;
                 else if (!memcmp(ent, "WGHT", 4))
-                        secp = &sec_wght, sizep = &size_wght;
+                        secp = &sec->wght, sizep = &sec->size_wght;
                 else
                         continue; /* a section this version does not use */
                 if (*secp)
@@ -571,21 +574,147 @@ static wt_err_t wt_model_load_impl(const void *vbuf, size_t len,
                 *secp = buf + off;
                 *sizep = size;
         }
-        if (!sec_conf || !sec_vocb || !sec_wght)
+        if (!sec->conf || !sec->vocb || !sec->wght)
                 return BAD(WT_ERR_MODEL_CORRUPT,
                            "required section %s is missing",
-                           !sec_conf ? "CONF" : !sec_vocb ? "VOCB" : "WGHT");
+                           !sec->conf ? "CONF"
+                           : !sec->vocb ? "VOCB"
+                                        : "WGHT");
+        return WT_OK;
+}
 
-        if ((err = wt_conf_from_json(&m, (const char *)sec_conf,
-                                     (size_t)size_conf, errstr,
+/* VOCB: the kept buckets (strictly increasing, within the bucket bits)
+ * and their idf (positive), into m->vocab; *nfp gets their count. */
+static wt_err_t wt_model_read_vocab(wt_model_t *m, const unsigned char *vocb,
+                                    uint64_t size, size_t *nfp, char *errstr,
+                                    size_t errstr_size) {
+        uint32_t *buckets = NULL;
+        float *idf = NULL;
+        wt_err_t err = WT_OK;
+        size_t nf, i;
+
+        if (size < 4)
+                return BAD(WT_ERR_MODEL_CORRUPT, "VOCB section: too short");
+        *nfp = nf = wt_rd32(vocb);
+        if ((uint64_t)nf * 8 + 4 != size)
+                return BAD(WT_ERR_MODEL_CORRUPT,
+                           "VOCB section: %zu features need %llu bytes, "
+                           "section has %llu",
+                           nf, (unsigned long long)nf * 8 + 4,
+                           (unsigned long long)size);
+        buckets = malloc((nf ? nf : 1) * sizeof(*buckets));
+        idf = malloc((nf ? nf : 1) * sizeof(*idf));
+        if (!buckets || !idf) {
+                err = BAD(WT_ERR_NOMEM, "out of memory (%zu features)", nf);
+                goto done;
+        }
+        for (i = 0; i < nf && !err; i++) {
+                buckets[i] = wt_rd32(vocb + 4 + i * 4);
+                idf[i] = wt_rdf32(vocb + 4 + nf * 4 + i * 4);
+                if (buckets[i] >> m->conf.bits)
+                        err = BAD(WT_ERR_MODEL_CORRUPT,
+                                  "VOCB section: feature %zu: bucket %u "
+                                  "does not fit %u bits",
+                                  i, buckets[i], m->conf.bits);
+                else if (i > 0 && buckets[i] <= buckets[i - 1])
+                        err = BAD(WT_ERR_MODEL_CORRUPT,
+                                  "VOCB section: buckets not strictly "
+                                  "increasing at feature %zu",
+                                  i);
+                else if (!isfinite(idf[i]) || idf[i] <= 0.0f)
+                        err = BAD(WT_ERR_MODEL_CORRUPT,
+                                  "VOCB section: feature %zu: idf is not a "
+                                  "positive number",
+                                  i);
+        }
+        if (!err && wt_vocab_new(buckets, idf, nf, &m->vocab))
+                err = BAD(WT_ERR_NOMEM, "out of memory (%zu features)", nf);
+done:
+        free(buckets);
+        free(idf);
+        return err;
+}
+
+/* WGHT: nf x L finite float32 weights, feature-major, then L biases.
+ * With adopt (see wt_model_load_impl()) and little-endian floats on a
+ * 4-byte boundary (sections start on 8), the weights are used where they
+ * lie in the file buffer, which the model then keeps. */
+static wt_err_t wt_model_read_weights(wt_model_t *m, const unsigned char *wght,
+                                      uint64_t size, size_t nf, void *adopt,
+                                      int *adopted, char *errstr,
+                                      size_t errstr_size) {
+        size_t L = m->nlabels, i;
+        float *inplace = NULL, *weights;
+
+        if (size < 8 || wt_rd32(wght) != nf || wt_rd32(wght + 4) != L)
+                return BAD(WT_ERR_MODEL_CORRUPT,
+                           "WGHT section: shape does not match %zu features "
+                           "x %zu labels",
+                           nf, L);
+        if (((uint64_t)nf * L + L) * 4 + 8 != size)
+                return BAD(WT_ERR_MODEL_CORRUPT,
+                           "WGHT section: %llu bytes, %zu x %zu weights need "
+                           "%llu",
+                           (unsigned long long)size, nf, L,
+                           ((unsigned long long)nf * L + L) * 4 + 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (adopt && ((uintptr_t)(wght + 8) & 3) == 0)
+                inplace = (float *)(void *)(wght + 8);
+#endif
+        weights = inplace ? inplace
+                          : wt_alloc_large(nf * L * sizeof(*m->weights));
+        if (!weights)
+                return BAD(WT_ERR_NOMEM, "out of memory (%zu weights)",
+                           nf * L);
+        for (i = 0; i < nf * L + L; i++) {
+                float w = wt_rdf32(wght + 8 + i * 4);
+                if (!isfinite(w)) {
+                        if (!inplace)
+                                free(weights);
+                        return BAD(WT_ERR_MODEL_CORRUPT,
+                                   "WGHT section: weight %zu is not finite",
+                                   i);
+                }
+                if (i >= nf * L)
+                        m->bias[i - nf * L] = w;
+                else if (!inplace)
+                        weights[i] = w;
+        }
+        m->weights = weights;
+        if (inplace) {
+                m->file_buf = adopt;
+                *adopted = 1;
+        }
+        return WT_OK;
+}
+
+/* The loader. With adopt set (wt_model_load(): a buffer it allocated
+ * and will not touch again), the model may keep the buffer and use the
+ * file's weights where they lie instead of copying them: *adopted says
+ * whether it did. Why: for a 40 MB model the copy was a second 40 MB to
+ * allocate, fault in and fill, a third of the load. */
+static wt_err_t wt_model_load_impl(const void *vbuf, size_t len,
+                                   void *adopt, int *adopted,
+                                   wt_model_t **modelp, char *errstr,
+                                   size_t errstr_size) {
+        const unsigned char *buf = vbuf;
+        wt_sections_t sec;
+        wt_model_t *m = NULL;
+        wt_err_t err;
+        size_t nf = 0;
+
+        *modelp = NULL;
+        if ((err = wt_model_check_header(buf, len, errstr, errstr_size)) ||
+            (err = wt_model_find_sections(buf, len, &sec, errstr,
+                                          errstr_size)) ||
+            (err = wt_conf_from_json(&m, (const char *)sec.conf,
+                                     (size_t)sec.size_conf, errstr,
                                      errstr_size)))
                 return err;
-        L = m->nlabels;
-
-        if (sec_meta) {
+        if (sec.meta) {
                 json_error_t jerr;
-                json_t *meta = json_loadb((const char *)sec_meta,
-                                          (size_t)size_meta, 0, &jerr);
+                json_t *meta = json_loadb((const char *)sec.meta,
+                                          (size_t)sec.size_meta, 0, &jerr);
                 if (!meta || !json_is_object(meta)) {
                         json_decref(meta);
                         err = BAD(WT_ERR_MODEL_CORRUPT,
@@ -595,120 +724,16 @@ static wt_err_t wt_model_load_impl(const void *vbuf, size_t len,
                 json_decref(m->meta);
                 m->meta = meta;
         }
-
-        /* Vocabulary. */
-        if (size_vocb < 4) {
-                err = BAD(WT_ERR_MODEL_CORRUPT, "VOCB section: too short");
+        if ((err = wt_model_read_vocab(m, sec.vocb, sec.size_vocb, &nf,
+                                       errstr, errstr_size)) ||
+            (err = wt_model_read_weights(m, sec.wght, sec.size_wght, nf,
+                                         adopt, adopted, errstr,
+                                         errstr_size)))
                 goto fail;
-        }
-        nf = wt_rd32(sec_vocb);
-        if ((uint64_t)nf * 8 + 4 != size_vocb) {
-                err = BAD(WT_ERR_MODEL_CORRUPT,
-                          "VOCB section: %zu features need %llu bytes, "
-                          "section has %llu",
-                          nf, (unsigned long long)nf * 8 + 4,
-                          (unsigned long long)size_vocb);
-                goto fail;
-        }
-        buckets = malloc((nf ? nf : 1) * sizeof(*buckets));
-        idf = malloc((nf ? nf : 1) * sizeof(*idf));
-        if (!buckets || !idf) {
-                err = BAD(WT_ERR_NOMEM, "out of memory (%zu features)", nf);
-                goto fail;
-        }
-        for (i = 0; i < nf; i++) {
-                buckets[i] = wt_rd32(sec_vocb + 4 + i * 4);
-                idf[i] = wt_rdf32(sec_vocb + 4 + nf * 4 + i * 4);
-                if (buckets[i] >> m->conf.bits) {
-                        err = BAD(WT_ERR_MODEL_CORRUPT,
-                                  "VOCB section: feature %zu: bucket %u "
-                                  "does not fit %u bits",
-                                  i, buckets[i], m->conf.bits);
-                        goto fail;
-                }
-                if (i > 0 && buckets[i] <= buckets[i - 1]) {
-                        err = BAD(WT_ERR_MODEL_CORRUPT,
-                                  "VOCB section: buckets not strictly "
-                                  "increasing at feature %zu",
-                                  i);
-                        goto fail;
-                }
-                if (!isfinite(idf[i]) || idf[i] <= 0.0f) {
-                        err = BAD(WT_ERR_MODEL_CORRUPT,
-                                  "VOCB section: feature %zu: idf is not a "
-                                  "positive number",
-                                  i);
-                        goto fail;
-                }
-        }
-        if (wt_vocab_new(buckets, idf, nf, &m->vocab)) {
-                err = BAD(WT_ERR_NOMEM, "out of memory (%zu features)", nf);
-                goto fail;
-        }
-
-        /* Weights. */
-        if (size_wght < 8 || wt_rd32(sec_wght) != nf ||
-            wt_rd32(sec_wght + 4) != L) {
-                err = BAD(WT_ERR_MODEL_CORRUPT,
-                          "WGHT section: shape does not match %zu features "
-                          "x %zu labels",
-                          nf, L);
-                goto fail;
-        }
-        if (((uint64_t)nf * L + L) * 4 + 8 != size_wght) {
-                err = BAD(WT_ERR_MODEL_CORRUPT,
-                          "WGHT section: %llu bytes, %zu x %zu weights need "
-                          "%llu",
-                          (unsigned long long)size_wght, nf, L,
-                          ((unsigned long long)nf * L + L) * 4 + 8);
-                goto fail;
-        }
-        {
-                /* Little-endian floats on a 4-byte boundary (sections
-                 * start on 8) are already what classification reads. */
-                float *inplace = NULL, *weights;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                if (adopt && ((uintptr_t)(sec_wght + 8) & 3) == 0)
-                        inplace = (float *)(void *)(sec_wght + 8);
-#endif
-                weights = inplace ? inplace
-                                  : wt_alloc_large(nf * L *
-                                                   sizeof(*m->weights));
-                if (!weights) {
-                        err = BAD(WT_ERR_NOMEM,
-                                  "out of memory (%zu weights)", nf * L);
-                        goto fail;
-                }
-                for (i = 0; i < nf * L + L; i++) {
-                        float w = wt_rdf32(sec_wght + 8 + i * 4);
-                        if (!isfinite(w)) {
-                                err = BAD(WT_ERR_MODEL_CORRUPT,
-                                          "WGHT section: weight %zu is not "
-                                          "finite",
-                                          i);
-                                if (!inplace)
-                                        free(weights);
-                                goto fail;
-                        }
-                        if (i >= nf * L)
-                                m->bias[i - nf * L] = w;
-                        else if (!inplace)
-                                weights[i] = w;
-                }
-                m->weights = weights;
-                if (inplace) {
-                        m->file_buf = adopt;
-                        *adopted = 1;
-                }
-        }
         wt_model_set_id(m, buf, len); /* the checksum checked above */
-        free(buckets);
-        free(idf);
         *modelp = m;
         return WT_OK;
 fail:
-        free(buckets);
-        free(idf);
         wt_model_destroy(m);
         return err;
 }
