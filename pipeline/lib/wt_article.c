@@ -343,6 +343,54 @@ static size_t wt_scan_unescape(const unsigned char *s, size_t len,
         return (size_t)(o - out);
 }
 
+/* The configured fields a scan found, in the configured order, as
+ * wt_article_from_json() picks them (its errors are jansson's to word):
+ * unescaped into sc->text where they hold escapes, borrowed from the
+ * input otherwise. */
+static int wt_scan_fields(const wt_feature_conf_t *conf,
+                          const wt_scan_field_t *field,
+                          wt_article_scan_t *sc) {
+        size_t need = 0;
+        unsigned i;
+
+        for (i = 0; i < conf->nfields; i++) {
+                if (field[i].kind == WT_FK_OTHER)
+                        return WT_SCAN_DEFER;
+                if (field[i].kind == WT_FK_STRING && field[i].esc)
+                        need += field[i].len;
+        }
+        if (need > sc->text_cap) {
+                size_t cap = sc->text_cap ? sc->text_cap : 4096;
+                char *t;
+                while (cap < need)
+                        cap *= 2;
+                if (!(t = malloc(cap)))
+                        return WT_SCAN_NOMEM;
+                free(sc->text);
+                sc->text = t;
+                sc->text_cap = cap;
+        }
+        need = 0;
+        for (i = 0; i < conf->nfields; i++) {
+                wt_segments_t *segs = &sc->segs;
+                if (field[i].kind != WT_FK_STRING)
+                        continue;
+                if (field[i].esc) {
+                        segs->text[segs->n] = sc->text + need;
+                        segs->len[segs->n] = wt_scan_unescape(
+                                field[i].s, field[i].len, sc->text + need);
+                        need += segs->len[segs->n];
+                } else {
+                        segs->text[segs->n] = (const char *)field[i].s;
+                        segs->len[segs->n] = field[i].len;
+                }
+                segs->n++;
+        }
+        if (sc->segs.n == 0)
+                return WT_SCAN_DEFER;
+        return WT_SCAN_ACCEPT;
+}
+
 static int wt_scan_fast(const char *buf, size_t len,
                         const wt_feature_conf_t *conf,
                         wt_article_scan_t *sc) {
@@ -351,7 +399,7 @@ static int wt_scan_fast(const char *buf, size_t len,
         unsigned char stack[WT_SCAN_DEPTH]; /* 1: object, 0: array */
         wt_scan_field_t field[WT_FIELDS_MAX];
         unsigned match = 0; /* fields named by the current top-level key */
-        size_t depth = 0, need = 0;
+        size_t depth = 0;
         unsigned i;
 
         memset(field, 0, sizeof(field));
@@ -495,44 +543,7 @@ close:
         if (p != end)
                 return WT_SCAN_DEFER;
 
-        /* The fields, in the configured order, as wt_article_from_json()
-         * picks them; its errors are jansson's to word. */
-        for (i = 0; i < conf->nfields; i++) {
-                if (field[i].kind == WT_FK_OTHER)
-                        return WT_SCAN_DEFER;
-                if (field[i].kind == WT_FK_STRING && field[i].esc)
-                        need += field[i].len;
-        }
-        if (need > sc->text_cap) {
-                size_t cap = sc->text_cap ? sc->text_cap : 4096;
-                char *t;
-                while (cap < need)
-                        cap *= 2;
-                if (!(t = malloc(cap)))
-                        return WT_SCAN_NOMEM;
-                free(sc->text);
-                sc->text = t;
-                sc->text_cap = cap;
-        }
-        need = 0;
-        for (i = 0; i < conf->nfields; i++) {
-                wt_segments_t *segs = &sc->segs;
-                if (field[i].kind != WT_FK_STRING)
-                        continue;
-                if (field[i].esc) {
-                        segs->text[segs->n] = sc->text + need;
-                        segs->len[segs->n] = wt_scan_unescape(
-                                field[i].s, field[i].len, sc->text + need);
-                        need += segs->len[segs->n];
-                } else {
-                        segs->text[segs->n] = (const char *)field[i].s;
-                        segs->len[segs->n] = field[i].len;
-                }
-                segs->n++;
-        }
-        if (sc->segs.n == 0)
-                return WT_SCAN_DEFER;
-        return WT_SCAN_ACCEPT;
+        return wt_scan_fields(conf, field, sc);
 }
 
 wt_err_t wt_article_scan(const char *buf, size_t len,
