@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libjansson-dev liblinear-dev libxxhash-dev libutf8proc-dev libssl-dev
-  libcmocka-dev librdkafka-dev libmicrohttpd-dev kcat python3
+  libcmocka-dev librdkafka-dev libmicrohttpd-dev zlib1g-dev kcat python3
   # install_test: the man pages render
   man-db groff-base
   # deb_test: cpack's Depends (dpkg-shlibdeps), systemd-analyze verify
