@@ -118,8 +118,8 @@ int wt_cmd_run(int argc, char **argv) {
                                 goto done;
                         eq = strchr(kv, '=');
                         *eq = '\0';
-                        err = wt_config_set(&cfg, kv, eq + 1, errstr,
-                                            sizeof(errstr));
+                        err = wt_config_set_expanded(&cfg, kv, eq + 1,
+                                                     errstr, sizeof(errstr));
                         free(kv);
                         if (err) {
                                 wt_cli_error("run", "-X %s: %s", argv[i],
@@ -134,6 +134,7 @@ int wt_cmd_run(int argc, char **argv) {
                 goto done;
         }
         wt_log_set_level(cfg.log_level);
+        wt_log_set_format(cfg.log_format);
         wt_config_summary(&cfg, summary, sizeof(summary));
         wt_log_info("wiretag run starting: %s", summary);
         if (wt_stream_new(&cfg, &stream, errstr, sizeof(errstr))) {
