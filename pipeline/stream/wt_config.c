@@ -66,8 +66,10 @@ static const char *const wt_log_level_names[] = {"error", "warn", "info",
 static const char *const wt_guarantee_names[] = {"at_least_once",
                                                  "exactly_once", NULL};
 static const char *const wt_policy_names[] = {"dlq", "stop", NULL};
-/* Indexed by wt_log_format_t. */
+/* Indexed by wt_log_format_t and wt_input_format_t. */
 static const char *const wt_log_format_names[] = {"text", "json", NULL};
+static const char *const wt_input_format_names[] = {"json", "confluent-json",
+                                                    NULL};
 
 static const wt_key_t wt_keys[] = {
         {"model.path", WT_KT_STR, 1, 0, 0, NULL, "models/model.wtm",
@@ -86,6 +88,13 @@ static const wt_key_t wt_keys[] = {
          "order, comma separated. Unset or empty: the fields the model was\n"
          "trained on (usually what you want).",
          WT_FIELD(input_fields), 0, NULL},
+        {"input.format", WT_KT_ENUM, 0, 0, 0, "json", NULL,
+         "json: each message value is a JSON article. confluent-json: the\n"
+         "Confluent Schema Registry framing (magic byte 0, 4-byte schema\n"
+         "id), then the JSON article; the framing is dropped from the\n"
+         "outputs. With json, a framed message is dead-lettered with an\n"
+         "error that says so.",
+         WT_FIELD(input_format), 0, wt_input_format_names},
         {"input.topics", WT_KT_TOPICS, 1, 0, 0, NULL, "articles",
          "Topics to consume articles from, comma separated; each message\n"
          "value is one JSON article.",

@@ -34,6 +34,14 @@ typedef enum wt_output_policy {
         WT_OUTPUT_POLICY_STOP = 1,
 } wt_output_policy_t;
 
+/** input.format: what a message value is. */
+typedef enum wt_input_format {
+        WT_INPUT_FORMAT_JSON = 0,           /**< a JSON article */
+        WT_INPUT_FORMAT_CONFLUENT_JSON = 1, /**< Schema Registry framing
+                                             *   (magic byte 0, 4-byte
+                                             *   schema id), then JSON */
+} wt_input_format_t;
+
 typedef struct wt_route {
         char *label;
         char *topic;
@@ -71,6 +79,7 @@ typedef struct wt_config {
         wt_kafka_prop_t *kafka;    /**< passthrough, in the order given */
         size_t nkafka;
         wt_log_format_t log_format; /**< log.format */
+        wt_input_format_t input_format; /**< input.format */
         /** Keys whose value came through ${env:} or ${file:}, with the
          *  value as written (wt_config_providers.c). */
         struct wt_config_provided *provided;
