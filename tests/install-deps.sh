@@ -17,6 +17,8 @@ packages=(
   dpkg-dev systemd
   # python_test: the Python API (pipeline/python)
   python3-pytest
+  # prometheus_rules: promtool checks config/prometheus/wiretag-alerts.yml
+  prometheus
   "$@"
 )
 

@@ -376,7 +376,7 @@ int wt_stream_healthy(wt_stream_t *s, const char **why) {
                 return 0;
         }
         if (!atomic_load(&s->subscribed)) {
-                *why = "not subscribed yet";
+                *why = "starting"; /* not subscribed yet */
                 return 0;
         }
         *why = "ok";
