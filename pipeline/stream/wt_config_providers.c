@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* A file read by ${file:} may be at most this large: a secret, a key or
  * a certificate, not a data set. */
@@ -62,6 +63,7 @@ static wt_err_t wt_provider_file(wt_sbuf_t *b, const char *key,
                                  const char *path, char *errstr,
                                  size_t errstr_size) {
         FILE *fp = fopen(path, "rb");
+        struct stat st;
         char *data;
         size_t len;
         int e;
@@ -70,6 +72,15 @@ static wt_err_t wt_provider_file(wt_sbuf_t *b, const char *key,
                 return wt_seterr(errstr, errstr_size, WT_ERR_IO,
                                  "%s: ${file:%s}: cannot read it: %s", key,
                                  path, strerror(errno));
+        /* A FIFO or a device (/dev/stdin) could block start-up, or never
+         * end: secrets and keys are regular files (systemd credentials
+         * and Kubernetes secrets too). */
+        if (fstat(fileno(fp), &st) || !S_ISREG(st.st_mode)) {
+                fclose(fp);
+                return wt_seterr(errstr, errstr_size, WT_ERR_IO,
+                                 "%s: ${file:%s}: not a regular file", key,
+                                 path);
+        }
         if (!(data = malloc(WT_PROVIDER_FILE_MAX + 1))) {
                 fclose(fp);
                 return wt_seterr(errstr, errstr_size, WT_ERR_NOMEM,

@@ -164,6 +164,10 @@ static void test_errors(void **state) {
         assert_contains(c->err, "/nope}");
         assert_contains(c->err, "No such file");
 
+        assert_int_equal(load(c, "ssl.key.password=${file:/dev/null}\n"),
+                         WT_ERR_IO);
+        assert_contains(c->err, "${file:/dev/null}: not a regular file");
+
         assert_int_equal(load(c, "sasl.password=${env:WT_TEST_PW\n"),
                          WT_ERR_INVALID_ARG);
         assert_contains(c->err, "closing '}'");
