@@ -10,13 +10,15 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libjansson-dev liblinear-dev libxxhash-dev libutf8proc-dev libssl-dev
-  libcmocka-dev librdkafka-dev libmicrohttpd-dev kcat python3
+  libcmocka-dev librdkafka-dev libmicrohttpd-dev zlib1g-dev kcat python3
   # install_test: the man pages render
   man-db groff-base
   # deb_test: cpack's Depends (dpkg-shlibdeps), systemd-analyze verify
   dpkg-dev systemd
   # python_test: the Python API (pipeline/python)
   python3-pytest
+  # prometheus_rules: promtool checks config/prometheus/wiretag-alerts.yml
+  prometheus
   "$@"
 )
 

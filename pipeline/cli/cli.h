@@ -41,4 +41,11 @@ int wt_cli_parse_uint(const char *cmd, const char *opt, const char *val,
                       unsigned long min, unsigned long max,
                       unsigned long *out);
 
+/** --fields A,B: the JSON string fields read as the article text, over
+ *  the model's (conf, a copy of the model's, is changed), checked as
+ *  `wiretag run` checks input.fields: names non-empty and distinct.
+ *  Prints why not and returns -1. */
+int wt_cli_parse_fields(const char *cmd, const char *val,
+                        wt_feature_conf_t *conf);
+
 #endif /* WT_CLI_H */

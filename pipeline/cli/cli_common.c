@@ -78,3 +78,40 @@ int wt_cli_parse_uint(const char *cmd, const char *opt, const char *val,
         *out = v;
         return 0;
 }
+
+int wt_cli_parse_fields(const char *cmd, const char *val,
+                        wt_feature_conf_t *conf) {
+        char errstr[256];
+        const char *p, *q;
+        for (p = val; *p; p = q + (*q == ',')) {
+                size_t len;
+                q = p + strcspn(p, ",");
+                len = (size_t)(q - p);
+                /* Duplicates: a later name equal to this one. */
+                {
+                        const char *r = q;
+                        while (*r == ',') {
+                                const char *e = r + 1 + strcspn(r + 1, ",");
+                                if ((size_t)(e - r - 1) == len &&
+                                    !memcmp(r + 1, p, len) && len) {
+                                        wt_cli_error(cmd,
+                                                     "--fields: \"%.*s\" is "
+                                                     "listed twice",
+                                                     (int)len, p);
+                                        return -1;
+                                }
+                                r = e;
+                        }
+                }
+                if (!*q)
+                        break;
+        }
+        if (wt_feature_conf_set_fields(conf, val, errstr, sizeof(errstr))) {
+                wt_cli_error(cmd, "--fields: %s (expected a comma-separated "
+                                  "list of JSON field names, e.g. "
+                                  "title,text)",
+                             errstr);
+                return -1;
+        }
+        return 0;
+}

@@ -38,6 +38,11 @@ static void wt_classify_usage(FILE *fp) {
                 "      --max-bytes N    reject records larger than N bytes\n"
                 "      --all-scores     add \"scores\": every label's score and "
                 "threshold\n"
+                "      --fields A,B     JSON string fields read as the text, "
+                "instead of the\n"
+                "                       model's (as run's input.fields)\n"
+                "FILE may be gzip-compressed (recognised by its first "
+                "bytes).\n"
                 "  -h, --help           this help\n"
                 "\n"
                 "Exit status: 0 all records classified, 1 some records "
@@ -62,9 +67,11 @@ int wt_cmd_classify(int argc, char **argv) {
                 {"explain", required_argument, NULL, 'e'},
                 {"max-bytes", required_argument, NULL, 'b'},
                 {"all-scores", no_argument, NULL, 'a'},
+                {"fields", required_argument, NULL, 'f'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
-        const char *model_path = NULL, *path = "-";
+        const char *model_path = NULL, *path = "-", *fields = NULL;
+        wt_feature_conf_t fconf;
         unsigned long explain = 0, max_bytes = 0;
         wt_model_t *model;
         wt_scratch_t *scratch;
@@ -97,6 +104,9 @@ int wt_cmd_classify(int argc, char **argv) {
                 case 'a':
                         all_scores = 1;
                         break;
+                case 'f':
+                        fields = optarg;
+                        break;
                 case 'h':
                         wt_classify_usage(stdout);
                         return WT_EXIT_OK;
@@ -118,6 +128,11 @@ int wt_cmd_classify(int argc, char **argv) {
 
         if (!(model = wt_cli_load_model("classify", model_path)))
                 return WT_EXIT_FAIL;
+        fconf = *wt_model_feature_conf(model);
+        if (fields && wt_cli_parse_fields("classify", fields, &fconf)) {
+                wt_model_destroy(model);
+                return WT_EXIT_USAGE;
+        }
         if (wt_reader_open(&rd, path, errstr, sizeof(errstr))) {
                 wt_cli_error("classify", "%s", errstr);
                 wt_model_destroy(model);
@@ -163,7 +178,7 @@ int wt_cmd_classify(int argc, char **argv) {
                          * unchanged) and the record is spliced. */
                         wt_jsonmem_enter(arena);
                         err = wt_article_scan(text, len,
-                                              wt_model_feature_conf(model),
+                                              &fconf,
                                               max_bytes, &scan, errstr,
                                               sizeof(errstr));
                         if (!err && (err = wt_classify(model, scratch,
@@ -178,7 +193,7 @@ int wt_cmd_classify(int argc, char **argv) {
                                 if (!root && scan.has_wiretag &&
                                     !(err = wt_article_parse(
                                               text, len,
-                                              wt_model_feature_conf(model),
+                                              &fconf,
                                               max_bytes, &art, errstr,
                                               sizeof(errstr))))
                                         root = art.root;
@@ -217,7 +232,7 @@ int wt_cmd_classify(int argc, char **argv) {
                 }
 
                 wt_jsonmem_enter(arena);
-                err = wt_article_parse(text, len, wt_model_feature_conf(model),
+                err = wt_article_parse(text, len, &fconf,
                                        max_bytes, &art, errstr,
                                        sizeof(errstr));
                 if (!err &&

@@ -38,7 +38,12 @@ static void wt_eval_usage(FILE *fp) {
                 "      --labels A,B,...  score only these model labels\n"
                 "      --ignore-unknown  leave labels the model lacks out of "
                 "the scores\n"
-                "  -h, --help            this help\n");
+                "      --fields A,B      JSON string fields read as the text, "
+                "instead of\n"
+                "                        the model's (as run's input.fields)\n"
+                "  -h, --help            this help\n"
+                "FILE may be gzip-compressed (recognised by its first "
+                "bytes).\n");
 }
 
 static double wt_eval_num(json_t *obj, const char *key) {
@@ -92,9 +97,10 @@ int wt_cmd_eval(int argc, char **argv) {
                 {"by", required_argument, NULL, 'b'},
                 {"labels", required_argument, NULL, 'l'},
                 {"ignore-unknown", no_argument, NULL, 'i'},
+                {"fields", required_argument, NULL, 'f'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
-        const char *model_path = NULL;
+        const char *model_path = NULL, *fields = NULL;
         wt_eval_opts_t opts = {0};
         int as_json = 0, c, r, rc = WT_EXIT_OK;
         wt_model_t *model;
@@ -121,6 +127,9 @@ int wt_cmd_eval(int argc, char **argv) {
                         break;
                 case 'i':
                         opts.ignore_unknown = 1;
+                        break;
+                case 'f':
+                        fields = optarg;
                         break;
                 case 'h':
                         wt_eval_usage(stdout);
@@ -152,6 +161,15 @@ int wt_cmd_eval(int argc, char **argv) {
                 wt_cli_error("eval", "%s", errstr);
                 rc = WT_EXIT_FAIL;
                 goto done;
+        }
+        if (fields) {
+                /* Checked as classify checks it, then handed over. */
+                wt_feature_conf_t fconf = *wt_model_feature_conf(model);
+                if (wt_cli_parse_fields("eval", fields, &fconf) ||
+                    wt_eval_set_fields(ev, fields, errstr, sizeof(errstr))) {
+                        rc = WT_EXIT_USAGE;
+                        goto done;
+                }
         }
         if (wt_reader_open(&rd, argv[optind], errstr, sizeof(errstr))) {
                 wt_cli_error("eval", "%s", errstr);

@@ -118,8 +118,8 @@ int wt_cmd_run(int argc, char **argv) {
                                 goto done;
                         eq = strchr(kv, '=');
                         *eq = '\0';
-                        err = wt_config_set(&cfg, kv, eq + 1, errstr,
-                                            sizeof(errstr));
+                        err = wt_config_set_expanded(&cfg, kv, eq + 1,
+                                                     errstr, sizeof(errstr));
                         free(kv);
                         if (err) {
                                 wt_cli_error("run", "-X %s: %s", argv[i],
@@ -134,12 +134,28 @@ int wt_cmd_run(int argc, char **argv) {
                 goto done;
         }
         wt_log_set_level(cfg.log_level);
+        wt_log_set_format(cfg.log_format);
         wt_config_summary(&cfg, summary, sizeof(summary));
         wt_log_info("wiretag run starting: %s", summary);
+        /* The endpoint first: /healthz answers "starting" (503) while the
+         * model loads and the Kafka checks run, which can take a while,
+         * instead of refusing connections an orchestrator would read as
+         * a dead process. */
+        if (cfg.metrics_listen) {
+                if (wt_http_start(cfg.metrics_listen, NULL, &http, errstr,
+                                  sizeof(errstr))) {
+                        wt_log_error("cannot start: %s", errstr);
+                        goto done;
+                }
+                wt_log_info("metrics on http://%s/metrics, health on "
+                            "/healthz",
+                            cfg.metrics_listen);
+        }
         if (wt_stream_new(&cfg, &stream, errstr, sizeof(errstr))) {
                 wt_log_error("cannot start: %s", errstr);
                 goto done;
         }
+        wt_http_attach(http, stream);
 
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = wt_on_signal;
@@ -149,17 +165,6 @@ int wt_cmd_run(int argc, char **argv) {
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
 
-        if (cfg.metrics_listen) {
-                if (wt_http_start(cfg.metrics_listen, stream, &http, errstr,
-                                  sizeof(errstr))) {
-                        wt_log_error("cannot start: %s", errstr);
-                        wt_running = NULL;
-                        goto done;
-                }
-                wt_log_info("metrics on http://%s/metrics, health on "
-                            "/healthz",
-                            cfg.metrics_listen);
-        }
         rc = wt_stream_run(stream) == WT_OK ? WT_EXIT_OK : WT_EXIT_PARTIAL;
         wt_running = NULL;
 done:

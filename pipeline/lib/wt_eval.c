@@ -31,6 +31,7 @@ typedef struct wt_namelist {
 
 struct wt_eval_s {
         const wt_model_t *model;
+        wt_feature_conf_t fconf; /* the model's; wt_eval_set_fields */
         wt_scratch_t *scratch;
         char *only;
         char *group_by;
@@ -129,6 +130,7 @@ wt_err_t wt_eval_new(const wt_model_t *model, const wt_eval_opts_t *opts,
         if (!(ev = calloc(1, sizeof(*ev))))
                 goto nomem;
         ev->model = model;
+        ev->fconf = *wt_model_feature_conf(model);
         ev->ignore_unknown = opts->ignore_unknown;
         if ((opts->only && !(ev->only = strdup(opts->only))) ||
             (opts->group_by && !(ev->group_by = strdup(opts->group_by))) ||
@@ -191,7 +193,7 @@ wt_err_t wt_eval_add(wt_eval_t *ev, const char *buf, size_t len,
         long group = 0;
         size_t i;
 
-        err = wt_article_parse(buf, len, wt_model_feature_conf(ev->model), 0,
+        err = wt_article_parse(buf, len, &ev->fconf, 0,
                                &art, errstr, errstr_size);
         if (err) {
                 ev->failed++;
@@ -255,6 +257,12 @@ fail:
         wt_article_clear(&art);
         return wt_seterr(errstr, errstr_size, err, "%s while evaluating",
                          wt_err_describe(err));
+}
+
+wt_err_t wt_eval_set_fields(wt_eval_t *ev, const char *fields,
+                            char *errstr, size_t errstr_size) {
+        return wt_feature_conf_set_fields(&ev->fconf, fields, errstr,
+                                          errstr_size);
 }
 
 size_t wt_eval_docs(const wt_eval_t *ev) {

@@ -61,6 +61,14 @@ wt_err_t wt_eval_add(wt_eval_t *ev, const char *buf, size_t len,
                      char *errstr, size_t errstr_size);
 
 /** Records added, and records that failed. */
+/** Read the JSON string fields in the comma list fields (e.g.
+ *  "headline,body") as the article text instead of the model's, as
+ *  `wiretag run`'s input.fields does. Call before wt_eval_add().
+ *  @returns WT_ERR_INVALID_ARG (errstr says why) for an empty, too long
+ *  or too many names; ev is then unchanged. */
+wt_err_t wt_eval_set_fields(wt_eval_t *ev, const char *fields,
+                            char *errstr, size_t errstr_size);
+
 size_t wt_eval_docs(const wt_eval_t *ev);
 size_t wt_eval_failed(const wt_eval_t *ev);
 

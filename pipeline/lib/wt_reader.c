@@ -1,13 +1,16 @@
 /*
  * wiretag - wt_reader.c: JSON Lines / JSON document reader.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* fopencookie */
 #include "wt_reader.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #define WT_READER_IOBUF ((size_t)1 << 20)
 
@@ -29,6 +32,82 @@ static ssize_t wt_read_line(wt_reader_t *r) {
         return n;
 }
 
+/* fopencookie read: gzread, with a truncated stream (which gzread ends
+ * like a clean one) made an error, so it never passes for the end. */
+static ssize_t wt_gz_read(void *cookie, char *buf, size_t size) {
+        gzFile gz = cookie;
+        int n, zerr;
+        n = gzread(gz, buf, size > INT_MAX ? INT_MAX : (unsigned)size);
+        if (n == 0) {
+                (void)gzerror(gz, &zerr);
+                if (zerr != Z_OK) {
+                        errno = EIO;
+                        return -1;
+                }
+        }
+        return n;
+}
+
+static int wt_gz_close(void *cookie) {
+        return gzclose_r((gzFile)cookie) == Z_OK ? 0 : EOF;
+}
+
+/* Put zlib under r->fp when the input is gzip (or a pipe, which cannot be
+ * peeked at: zlib passes plain input through). Returns 0, or -1 with
+ * errno set. */
+static int wt_reader_gz(wt_reader_t *r) {
+        static const cookie_io_functions_t io = {wt_gz_read, NULL, NULL,
+                                                 wt_gz_close};
+        unsigned char magic[2];
+        int fd = fileno(r->fp), dupfd;
+        off_t pos = lseek(fd, 0, SEEK_CUR);
+        gzFile gz;
+        FILE *fp;
+
+        if (pos >= 0 && (pread(fd, magic, 2, pos) != 2 || magic[0] != 0x1f ||
+                         magic[1] != 0x8b))
+                return 0; /* a plain file: stdio reads it directly */
+        if ((dupfd = dup(fd)) < 0)
+                return -1;
+        if (!(gz = gzdopen(dupfd, "rb"))) {
+                close(dupfd);
+                errno = ENOMEM;
+                return -1;
+        }
+        (void)gzbuffer(gz, 1U << 17);
+        if (!(fp = fopencookie(gz, "r", io))) {
+                gzclose_r(gz);
+                return -1;
+        }
+        if (r->own_fp)
+                fclose(r->fp);
+        r->fp = fp;
+        r->own_fp = 1;
+        r->gz = gz;
+        return 0;
+}
+
+/* The error of a failed read: zlib's words for a gzip stream. */
+static void wt_reader_ioerr(const wt_reader_t *r, char *errstr,
+                            size_t errstr_size) {
+        int zerr = Z_OK;
+        const char *zmsg = r->gz ? gzerror((gzFile)r->gz, &zerr) : NULL;
+        /* zlib names a gzdopen'ed stream "<fd:N>: ": ours is r->path. */
+        if (zmsg && !strncmp(zmsg, "<fd:", 4) && strstr(zmsg, ": "))
+                zmsg = strstr(zmsg, ": ") + 2;
+        if (zmsg && zerr != Z_OK)
+                wt_seterr(errstr, errstr_size, WT_ERR_IO,
+                          "%s: read error after line %zu: not a valid gzip "
+                          "stream (%s: %s)",
+                          r->path, r->lineno,
+                          zerr == Z_BUF_ERROR ? "truncated" : "corrupt",
+                          zmsg);
+        else
+                wt_seterr(errstr, errstr_size, WT_ERR_IO,
+                          "%s: read error after line %zu: %s", r->path,
+                          r->lineno, strerror(errno ? errno : EIO));
+}
+
 wt_err_t wt_reader_open(wt_reader_t *r, const char *path, char *errstr,
                         size_t errstr_size) {
         ssize_t n;
@@ -41,6 +120,12 @@ wt_err_t wt_reader_open(wt_reader_t *r, const char *path, char *errstr,
                 if (!r->fp)
                         return wt_seterr(errstr, errstr_size, WT_ERR_IO,
                                          "%s: %s", path, strerror(errno));
+        }
+        if (wt_reader_gz(r)) {
+                wt_seterr(errstr, errstr_size, WT_ERR_IO, "%s: %s", path,
+                          strerror(errno));
+                wt_reader_close(r);
+                return WT_ERR_IO;
         }
         /* Large reads: stdio's default buffer is one 4 KB page, a read
          * call per few records. getline() then reuses r->line, so no
@@ -58,6 +143,11 @@ wt_err_t wt_reader_open(wt_reader_t *r, const char *path, char *errstr,
         /* Find the first non-blank line and pick the mode from it. */
         while ((n = wt_read_line(r)) >= 0 && wt_blank(r->line, (size_t)n))
                 ;
+        if (n < 0 && ferror(r->fp)) {
+                wt_reader_ioerr(r, errstr, errstr_size);
+                wt_reader_close(r);
+                return WT_ERR_IO;
+        }
         if (n < 0)
                 return WT_OK; /* empty input: no records */
         {
@@ -100,9 +190,9 @@ wt_err_t wt_reader_open(wt_reader_t *r, const char *path, char *errstr,
                 }
                 if (ferror(r->fp)) {
                         free(buf);
+                        wt_reader_ioerr(r, errstr, errstr_size);
                         wt_reader_close(r);
-                        return wt_seterr(errstr, errstr_size, WT_ERR_IO,
-                                         "%s: read error", path);
+                        return WT_ERR_IO;
                 }
                 r->doc = buf;
                 r->doc_len = len;
@@ -131,9 +221,7 @@ int wt_reader_next(wt_reader_t *r, const char **text, size_t *len,
                         return 1;
                 }
                 if (ferror(r->fp)) {
-                        wt_seterr(errstr, errstr_size, WT_ERR_IO,
-                                  "%s: read error after line %zu", r->path,
-                                  r->lineno);
+                        wt_reader_ioerr(r, errstr, errstr_size);
                         return -1;
                 }
                 return 0;
@@ -177,7 +265,7 @@ size_t wt_reader_lineno(const wt_reader_t *r) {
 
 void wt_reader_close(wt_reader_t *r) {
         if (r->fp && r->own_fp)
-                fclose(r->fp);
+                fclose(r->fp); /* through zlib: gzclose_r too */
         free(r->iobuf); /* after fclose: the stream used it */
         free(r->line);
         free(r->doc);

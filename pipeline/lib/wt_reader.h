@@ -9,6 +9,12 @@
  * sequence of JSON values. In JSON Lines mode a bad line is returned like
  * any other (the caller's parse reports it) and reading resumes at the
  * next line, so one bad line never hides the others.
+ *
+ * gzip-compressed input is read transparently: a file is recognised by
+ * its first two bytes (1f 8b), not by its name; stdin or another pipe,
+ * which cannot be peeked at, always goes through zlib, which passes
+ * input that is not gzip through unchanged. A corrupt or truncated
+ * gzip stream is a read error whose message says so.
  */
 #ifndef WT_READER_H
 #define WT_READER_H
@@ -31,6 +37,7 @@ typedef struct wt_reader {
         char *pending;      /* first line, read to pick the mode */
         size_t pending_len;
         int pending_set;
+        void *gz;           /* gzFile under fp when read through zlib */
 } wt_reader_t;
 
 /** Open path ("-" for stdin). */

@@ -66,6 +66,10 @@ static const char *const wt_log_level_names[] = {"error", "warn", "info",
 static const char *const wt_guarantee_names[] = {"at_least_once",
                                                  "exactly_once", NULL};
 static const char *const wt_policy_names[] = {"dlq", "stop", NULL};
+/* Indexed by wt_log_format_t and wt_input_format_t. */
+static const char *const wt_log_format_names[] = {"text", "json", NULL};
+static const char *const wt_input_format_names[] = {"json", "confluent-json",
+                                                    NULL};
 
 static const wt_key_t wt_keys[] = {
         {"model.path", WT_KT_STR, 1, 0, 0, NULL, "models/model.wtm",
@@ -84,6 +88,13 @@ static const wt_key_t wt_keys[] = {
          "order, comma separated. Unset or empty: the fields the model was\n"
          "trained on (usually what you want).",
          WT_FIELD(input_fields), 0, NULL},
+        {"input.format", WT_KT_ENUM, 0, 0, 0, "json", NULL,
+         "json: each message value is a JSON article. confluent-json: the\n"
+         "Confluent Schema Registry framing (magic byte 0, 4-byte schema\n"
+         "id), then the JSON article; the framing is dropped from the\n"
+         "outputs. With json, a framed message is dead-lettered with an\n"
+         "error that says so.",
+         WT_FIELD(input_format), 0, wt_input_format_names},
         {"input.topics", WT_KT_TOPICS, 1, 0, 0, NULL, "articles",
          "Topics to consume articles from, comma separated; each message\n"
          "value is one JSON article.",
@@ -142,6 +153,12 @@ static const wt_key_t wt_keys[] = {
         {"log.level", WT_KT_ENUM, 0, 0, 0, "info", NULL,
          "Least severe log lines written to stderr.",
          WT_FIELD(log_level), 0, wt_log_level_names},
+        {"log.format", WT_KT_ENUM, 0, 0, 0, "text", NULL,
+         "text: one line per event, \"TIME LEVEL message\". json: one JSON\n"
+         "object per line, {\"time\", \"level\", \"message\"} and the\n"
+         "event's fields (e.g. librdkafka's \"client\" and \"facility\"),\n"
+         "for log shippers. Secrets are masked either way.",
+         WT_FIELD(log_format), 0, wt_log_format_names},
         {"processing.guarantee", WT_KT_ENUM, 0, 0, 0, "at_least_once", NULL,
          "at_least_once: an input offset commits once every output of the\n"
          "message is acknowledged; a crash can publish a message's outputs\n"
@@ -706,6 +723,7 @@ void wt_config_clear(wt_config_t *cfg) {
                 free(cfg->kafka[i].value);
         }
         free(cfg->kafka);
+        wt_config_providers_clear(cfg);
         memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -877,7 +895,7 @@ static wt_err_t wt_load_line(wt_config_t *cfg, const char *path,
         line[(size_t)(k - line) + klen] = '\0';
         ((char *)v)[vlen] = '\0';
 
-        if (!(err = wt_config_set(cfg, k, v, tmp, sizeof(tmp))))
+        if (!(err = wt_config_set_expanded(cfg, k, v, tmp, sizeof(tmp))))
                 return WT_OK;
         return wt_seterr(errstr, errstr_size, err, "%s:%zu: %s", path,
                          lineno, tmp);
@@ -1451,6 +1469,11 @@ static void wt_sum_key(char *buf, size_t size, size_t *pos,
         const char *base = (const char *)cfg;
         size_t i;
 
+        if (k->type != WT_KT_ROUTE && wt_config_provided(cfg, k->name)) {
+                wt_sum_add(buf, size, pos, " %s=%s", k->name,
+                           wt_config_provided(cfg, k->name));
+                return;
+        }
         switch (k->type) {
         case WT_KT_STR:
         case WT_KT_FIELDS:
@@ -1515,10 +1538,16 @@ void wt_config_summary(const wt_config_t *cfg, char *buf, size_t size) {
                 wt_sum_key(buf, size, &pos, cfg, &wt_keys[i]);
         for (i = 0; i < cfg->nkafka; i++) {
                 const wt_kafka_prop_t *p = &cfg->kafka[i];
-                wt_sum_add(buf, size, &pos, " %s%s=%s",
-                           scopes[p->scope >= 0 && p->scope <= 2 ? p->scope
-                                                                 : 0],
-                           p->key, wt_secret_key(p->key) ? "***" : p->value);
+                const char *sc = scopes[p->scope >= 0 && p->scope <= 2
+                                                ? p->scope
+                                                : 0];
+                char full[512];
+                snprintf(full, sizeof(full), "%s%s", sc, p->key);
+                wt_sum_add(buf, size, &pos, " %s%s=%s", sc, p->key,
+                           wt_secret_key(p->key)          ? "***"
+                           : wt_config_provided(cfg, full) ? wt_config_provided(
+                                                                     cfg, full)
+                                                           : p->value);
         }
         /* No leading blank; mark a cut line, so a truncated summary is
          * not taken as whole. */

@@ -34,6 +34,14 @@ typedef enum wt_output_policy {
         WT_OUTPUT_POLICY_STOP = 1,
 } wt_output_policy_t;
 
+/** input.format: what a message value is. */
+typedef enum wt_input_format {
+        WT_INPUT_FORMAT_JSON = 0,           /**< a JSON article */
+        WT_INPUT_FORMAT_CONFLUENT_JSON = 1, /**< Schema Registry framing
+                                             *   (magic byte 0, 4-byte
+                                             *   schema id), then JSON */
+} wt_input_format_t;
+
 typedef struct wt_route {
         char *label;
         char *topic;
@@ -70,6 +78,12 @@ typedef struct wt_config {
         wt_output_policy_t output_policy; /**< output.error.policy */
         wt_kafka_prop_t *kafka;    /**< passthrough, in the order given */
         size_t nkafka;
+        wt_log_format_t log_format; /**< log.format */
+        wt_input_format_t input_format; /**< input.format */
+        /** Keys whose value came through ${env:} or ${file:}, with the
+         *  value as written (wt_config_providers.c). */
+        struct wt_config_provided *provided;
+        size_t nprovided;
 } wt_config_t;
 
 /** Defaults for every wiretag key; no Kafka properties. */
@@ -83,6 +97,29 @@ void wt_config_clear(wt_config_t *cfg);
  *  and kept. A later set of the same key replaces the earlier value. */
 wt_err_t wt_config_set(wt_config_t *cfg, const char *key, const char *value,
                        char *errstr, size_t errstr_size);
+
+/** wt_config_set() after expanding ${env:NAME} and ${file:/path} in
+ *  value (wt_config_providers.c). An unset variable or unreadable file
+ *  is an error naming key and the reference, never a value; an error
+ *  about the expanded value shows the reference in its place. The key is
+ *  remembered, so wt_config_summary() prints the reference, not the
+ *  value. The file loader and `run -X` set every key through this. */
+wt_err_t wt_config_set_expanded(wt_config_t *cfg, const char *key,
+                                const char *value, char *errstr,
+                                size_t errstr_size);
+
+/** Expand the references in value: *outp is NULL when there is none
+ *  (value stands as it is), else the expanded copy, which the caller owns
+ *  (and should wipe: it may hold a secret). */
+wt_err_t wt_config_expand(const char *key, const char *value, char **outp,
+                          char *errstr, size_t errstr_size);
+
+/** The value as written (references unexpanded) when key's value came
+ *  through a reference, else NULL. */
+const char *wt_config_provided(const wt_config_t *cfg, const char *key);
+
+/** Forget the provided keys; wt_config_clear() calls it. */
+void wt_config_providers_clear(wt_config_t *cfg);
 
 /** Read a .properties file; errors name file:line and the key. */
 wt_err_t wt_config_load(wt_config_t *cfg, const char *path, char *errstr,
@@ -110,8 +147,9 @@ void wt_config_print_doc(FILE *fp);
 /** One-line summary for the start-up log: key=value for every wiretag
  *  key (from the key table, unset optional ones left out), then the
  *  passthrough properties, with no secrets: values whose key contains
- *  "password", "secret", "jaas" or "sasl.oauthbearer" are masked. A cut
- *  line ends in "...". */
+ *  "password", "secret", "jaas" or "sasl.oauthbearer" are masked, and a
+ *  value that came through ${env:} or ${file:} shows as written (the
+ *  reference). A cut line ends in "...". */
 void wt_config_summary(const wt_config_t *cfg, char *buf, size_t size);
 
 #endif /* WT_CONFIG_H */

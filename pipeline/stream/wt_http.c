@@ -4,6 +4,7 @@
 #include "wt_http.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 
 struct wt_http_s {
         struct MHD_Daemon *daemon;
-        wt_stream_t *stream;
+        wt_stream_t *_Atomic stream; /* NULL: starting */
 };
 
 static enum MHD_Result wt_http_reply(struct MHD_Connection *conn,
@@ -36,6 +37,7 @@ static enum MHD_Result wt_http_handle(void *cls, struct MHD_Connection *conn,
                                       size_t *upload_data_size,
                                       void **con_cls) {
         wt_http_t *h = cls;
+        wt_stream_t *stream = atomic_load(&h->stream);
         static char text[] = "text/plain; charset=utf-8";
         (void)version;
         (void)upload_data;
@@ -48,9 +50,15 @@ static enum MHD_Result wt_http_handle(void *cls, struct MHD_Connection *conn,
                                      msg, sizeof(msg) - 1,
                                      MHD_RESPMEM_PERSISTENT);
         }
+        if (!stream && (!strcmp(url, "/metrics") || !strcmp(url, "/healthz"))) {
+                static char msg[] = "starting\n";
+                return wt_http_reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, text,
+                                     msg, sizeof(msg) - 1,
+                                     MHD_RESPMEM_PERSISTENT);
+        }
         if (!strcmp(url, "/metrics")) {
                 size_t len = 0;
-                char *body = wt_stream_metrics(h->stream, &len);
+                char *body = wt_stream_metrics(stream, &len);
                 if (!body) {
                         static char msg[] = "out of memory\n";
                         return wt_http_reply(
@@ -64,7 +72,7 @@ static enum MHD_Result wt_http_handle(void *cls, struct MHD_Connection *conn,
         }
         if (!strcmp(url, "/healthz")) {
                 const char *why;
-                int ok = wt_stream_healthy(h->stream, &why);
+                int ok = wt_stream_healthy(stream, &why);
                 char msg[128];
                 size_t n = (size_t)snprintf(msg, sizeof(msg), "%s\n", why);
                 return wt_http_reply(conn,
@@ -117,7 +125,7 @@ wt_err_t wt_http_start(const char *listen, wt_stream_t *stream,
         if (!(h = calloc(1, sizeof(*h))))
                 return wt_seterr(errstr, errstr_size, WT_ERR_NOMEM,
                                  "out of memory");
-        h->stream = stream;
+        atomic_init(&h->stream, stream);
         h->daemon = MHD_start_daemon(
                 MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL,
                 wt_http_handle, h, MHD_OPTION_SOCK_ADDR,
@@ -132,6 +140,11 @@ wt_err_t wt_http_start(const char *listen, wt_stream_t *stream,
         }
         *httpp = h;
         return WT_OK;
+}
+
+void wt_http_attach(wt_http_t *h, wt_stream_t *stream) {
+        if (h)
+                atomic_store(&h->stream, stream);
 }
 
 void wt_http_stop(wt_http_t *h) {

@@ -48,7 +48,10 @@ static void wt_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
                            : level <= 4 ? WT_LOG_WARN
                            : level <= 6 ? WT_LOG_INFO
                                         : WT_LOG_DEBUG;
-        wt_log(l, "librdkafka %s %s: %s", rd_kafka_name(rk), fac, buf);
+        const char *fields[] = {"component", "librdkafka", "client",
+                                rd_kafka_name(rk), "facility", fac, NULL};
+        wt_log_kv(l, fields, "librdkafka %s %s: %s", rd_kafka_name(rk), fac,
+                  buf);
 }
 
 /* librdkafka's errors: a fatal one stops wiretag; others it recovers
@@ -373,7 +376,7 @@ int wt_stream_healthy(wt_stream_t *s, const char **why) {
                 return 0;
         }
         if (!atomic_load(&s->subscribed)) {
-                *why = "not subscribed yet";
+                *why = "starting"; /* not subscribed yet */
                 return 0;
         }
         *why = "ok";

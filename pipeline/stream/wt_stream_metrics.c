@@ -237,8 +237,13 @@ static void wt_metrics_histogram(wt_stream_t *s, wt_text_t *t) {
 char *wt_stream_metrics(wt_stream_t *s, size_t *lenp) {
         wt_text_t t = {0};
         wt_binding_t *b;
+        const char *why;
 
         pthread_mutex_lock(&s->scrape_lock);
+        /* What /healthz says, as a number an alert can watch. */
+        WT_GAUGE(&t, "wiretag_healthy",
+                 "1 while wiretag serves (GET /healthz answers 200), else 0.",
+                 "%d", wt_stream_healthy(s, &why));
         b = wt_binding_hold(s, &s->scrape_hazard); /* reloads wait for it */
         wt_metrics_counters(s, &t);
         wt_metrics_model(&t, b);

@@ -344,6 +344,27 @@ static void wt_worker_publish_all(wt_stream_t *s, wt_worker_t *w,
                 wt_worker_dead_letter(s, job, WT_ERR_OUTPUT_REFUSED, why, 1);
 }
 
+/* A value that is not JSON but starts with the Confluent Schema Registry
+ * framing (magic byte 0, a 4-byte big-endian schema id) and then looks
+ * like JSON: say so, and how to read it, instead of jansson's words. */
+static void wt_worker_confluent_hint(const rd_kafka_message_t *in,
+                                     char *errstr, size_t errstr_size) {
+        const unsigned char *p = in->payload;
+        size_t i = 5;
+        if (in->len < 6 || p[0] != 0)
+                return;
+        while (i < in->len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+                               p[i] == '\n'))
+                i++;
+        if (i == in->len || (p[i] != '{' && p[i] != '['))
+                return;
+        snprintf(errstr, errstr_size,
+                 "looks like a Confluent Schema Registry payload (magic "
+                 "byte 0, schema id %lu): set input.format=confluent-json",
+                 (unsigned long)p[1] << 24 | (unsigned long)p[2] << 16 |
+                         (unsigned long)p[3] << 8 | (unsigned long)p[4]);
+}
+
 /* One input message: parse, classify, publish (or dead-letter), with the
  * serving model held in w's hazard slot and the parsed JSON in w's arena.
  * The job finishes when its last output is acknowledged. The worker's own
@@ -353,6 +374,8 @@ static void wt_worker_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         wt_binding_t *b;
         wt_article_t art;
         wt_prediction_t pred;
+        const char *text = in->payload;
+        size_t len = in->len;
         char errstr[512];
         wt_err_t err;
 
@@ -363,19 +386,35 @@ static void wt_worker_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                 wt_worker_dead_letter(s, job, WT_ERR_JSON, "empty message", 1);
                 goto done;
         }
-        err = wt_article_parse(in->payload, in->len, &b->fconf,
-                               s->cfg->input_max_bytes, &art, errstr,
-                               sizeof(errstr));
+        if (s->cfg->input_format == WT_INPUT_FORMAT_CONFLUENT_JSON) {
+                if (in->len < 5 || ((const char *)in->payload)[0] != 0) {
+                        wt_worker_dead_letter(
+                                s, job, WT_ERR_JSON,
+                                "not a Confluent Schema Registry payload "
+                                "(input.format=confluent-json expects magic "
+                                "byte 0 and a 4-byte schema id before the "
+                                "JSON)",
+                                1);
+                        goto done;
+                }
+                text = (const char *)in->payload + 5;
+                len = in->len - 5;
+        }
+        err = wt_article_parse(text, len, &b->fconf, s->cfg->input_max_bytes,
+                               &art, errstr, sizeof(errstr));
         if (!err && (err = wt_worker_classify(w, b, &art, &pred)))
                 snprintf(errstr, sizeof(errstr), "%s", wt_err_describe(err));
         if (err) {
                 wt_article_clear(&art);
+                if (err == WT_ERR_JSON &&
+                    s->cfg->input_format == WT_INPUT_FORMAT_JSON)
+                        wt_worker_confluent_hint(in, errstr, sizeof(errstr));
                 wt_worker_dead_letter(s, job, err, errstr, 1);
                 goto done;
         }
 
-        err = wt_record_build(in->payload, in->len, art.root, b->model,
-                              &pred, &w->record);
+        err = wt_record_build(text, len, art.root, b->model, &pred,
+                              &w->record);
         wt_article_clear(&art);
         if (err) {
                 wt_worker_dead_letter(s, job, err,

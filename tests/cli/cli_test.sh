@@ -434,6 +434,72 @@ expect_grep missing_model err "$TMP/nope.wtm"
 expect_rc 3 missing_input "$WT" classify -m "$S3" "$TMP/nope.jsonl"
 expect_grep missing_input err "$TMP/nope.jsonl"
 
+# ------------------------------------------- --fields and gzip input
+
+# --fields: the text is read from other fields, as run's input.fields.
+python3 -c 'import json, sys
+with open(sys.argv[1]) as f, open(sys.argv[2], "w") as o:
+    for line in f:
+        d = json.loads(line)
+        d["headline"] = d.pop("title", "")
+        d["body"] = d.pop("text")
+        o.write(json.dumps(d) + "\n")' "$FIX/single3.jsonl" "$TMP/renamed.jsonl"
+expect_rc 1 fields_default "$WT" classify -m "$S3" "$TMP/renamed.jsonl"
+expect_grep fields_default err '"error":"field_missing"'
+expect_rc 0 fields_classify "$WT" classify -m "$S3" --fields headline,body \
+        "$TMP/renamed.jsonl"
+[ "$(grep -c '"wiretag"' "$TMP/fields_classify.out")" -eq 60 ] && ok ||
+        fail "classify --fields: not 60 records with a wiretag object"
+run eval_plain "$WT" eval -m "$S3" "$FIX/single3.jsonl" --json
+expect_rc 0 fields_eval "$WT" eval -m "$S3" --fields headline,body \
+        "$TMP/renamed.jsonl" --json
+cmp -s "$TMP/eval_plain.out" "$TMP/fields_eval.out" && ok ||
+        fail "eval --fields headline,body differs from eval of the original"
+expect_rc 1 fields_eval_default "$WT" eval -m "$S3" "$TMP/renamed.jsonl"
+for bad in "," "a,,b" "a,a"; do
+        expect_rc 2 fields_bad "$WT" classify -m "$S3" --fields "$bad" \
+                "$TMP/renamed.jsonl"
+        expect_grep fields_bad err "\-\-fields"
+        expect_rc 2 fields_bad_eval "$WT" eval -m "$S3" --fields "$bad" \
+                "$TMP/renamed.jsonl"
+done
+
+# gzip: recognised by its first bytes, whatever the name; stdin too.
+gzip -c "$FIX/single3.jsonl" >"$TMP/single3.data"
+run classify_plain "$WT" classify -m "$S3" "$FIX/single3.jsonl"
+expect_rc 0 gz_classify "$WT" classify -m "$S3" "$TMP/single3.data"
+cmp -s "$TMP/classify_plain.out" "$TMP/gz_classify.out" && ok ||
+        fail "classify of gzip input differs from the plain input"
+run gz_stdin sh -c '"$1" classify -m "$2" - <"$3"' sh "$WT" "$S3" \
+        "$TMP/single3.data"
+cmp -s "$TMP/classify_plain.out" "$TMP/gz_stdin.out" && ok ||
+        fail "classify of gzip on stdin differs from the plain input"
+run gz_pipe sh -c 'cat "$3" | "$1" classify -m "$2" -' sh "$WT" "$S3" \
+        "$TMP/single3.data"
+cmp -s "$TMP/classify_plain.out" "$TMP/gz_pipe.out" && ok ||
+        fail "classify of gzip through a pipe differs from the plain input"
+run plain_pipe sh -c 'cat "$3" | "$1" classify -m "$2" -' sh "$WT" "$S3" \
+        "$FIX/single3.jsonl"
+cmp -s "$TMP/classify_plain.out" "$TMP/plain_pipe.out" && ok ||
+        fail "classify of plain input through a pipe differs"
+expect_rc 0 gz_eval "$WT" eval -m "$S3" "$TMP/single3.data" --json
+cmp -s "$TMP/eval_plain.out" "$TMP/gz_eval.out" && ok ||
+        fail "eval of gzip input differs from the plain input"
+# Corrupt and truncated gzip: exit 3, as for unreadable input, saying so.
+python3 -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+for i in range(20, len(d) - 20):
+    d[i] ^= 0x5a
+open(sys.argv[2], "wb").write(d)' "$TMP/single3.data" "$TMP/corrupt.gz"
+expect_rc 3 gz_corrupt "$WT" classify -m "$S3" "$TMP/corrupt.gz"
+expect_grep gz_corrupt err "$TMP/corrupt.gz"
+expect_grep gz_corrupt err "not a valid gzip stream (corrupt"
+expect_rc 3 gz_corrupt_eval "$WT" eval -m "$S3" "$TMP/corrupt.gz"
+expect_grep gz_corrupt_eval err "not a valid gzip stream"
+head -c 200 "$TMP/single3.data" >"$TMP/truncated.gz"
+expect_rc 3 gz_truncated "$WT" classify -m "$S3" "$TMP/truncated.gz"
+expect_grep gz_truncated err "not a valid gzip stream (truncated"
+
 # ------------------------------------------------------------------ done
 
 echo "cli_test: $checks checks passed, $failures failed"

@@ -23,6 +23,8 @@ cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" ||
 for f in bin/wiretag lib/pkgconfig/wiretag.pc include/wiretag/wt_model.h \
          include/wiretag/wt_api.h include/wiretag/wt_err.h \
          share/wiretag/conflict-v2.wtm share/wiretag/wiretag.properties \
+         share/wiretag/grafana/wiretag.json \
+         share/wiretag/prometheus/wiretag-alerts.yml \
          share/man/man1/wiretag.1 share/man/man5/wiretag.properties.5; do
   [ -e "$prefix/$f" ] || fail "$f not installed"
 done

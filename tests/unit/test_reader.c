@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <zlib.h>
 
 #include "wt_reader.h"
 #include "wt_test.h"
@@ -285,6 +286,105 @@ static void test_open_errors(void **state) {
         assert_non_null(strstr(err, "/nonexistent/dir/in.jsonl"));
 }
 
+/* ----------------------------------------------------------------- gzip */
+
+/** Write content gzip-compressed to t->path (a name without ".gz": the
+ *  reader goes by the first bytes). */
+static void write_gz(tmpfile_ctx_t *t, const char *content, size_t len) {
+        gzFile gz = gzopen(t->path, "wb");
+        assert_non_null(gz);
+        assert_int_equal(gzwrite(gz, content, (unsigned)len), (int)len);
+        assert_int_equal(gzclose(gz), Z_OK);
+}
+
+/** The whole of path, malloc'ed; its size in *len. */
+static char *slurp(const char *path, size_t *len) {
+        FILE *fp = fopen(path, "rb");
+        char *buf = malloc(1 << 16);
+        assert_non_null(fp);
+        assert_non_null(buf);
+        *len = fread(buf, 1, 1 << 16, fp);
+        fclose(fp);
+        return buf;
+}
+
+/** Read t->path; returns the number of records, or -1 on a read error
+ *  (at open or later) with the message in err. */
+static long read_file(tmpfile_ctx_t *t, char *err, size_t errsize,
+                      size_t *lastline) {
+        wt_reader_t r;
+        const char *text;
+        size_t len;
+        long n = 0;
+        int rc;
+        if (wt_reader_open(&r, t->path, err, errsize))
+                return -1;
+        while ((rc = wt_reader_next(&r, &text, &len, err, errsize)) == 1) {
+                n++;
+                *lastline = wt_reader_lineno(&r);
+        }
+        wt_reader_close(&r);
+        return rc < 0 ? -1 : n;
+}
+
+static void test_gzip_jsonl_and_document(void **state) {
+        tmpfile_ctx_t *t = *state;
+        static const char jsonl[] = "{\"id\": \"a\"}\n\n{\"id\": \"b\"}\n"
+                                    "{\"id\": \"c\"}\n";
+        static const char doc[] = "{\n  \"id\": \"one\"\n}\n{\n  \"id\": "
+                                  "\"two\"\n}\n";
+        char err[512] = "";
+        size_t line = 0;
+        write_gz(t, jsonl, sizeof(jsonl) - 1);
+        assert_int_equal(read_file(t, err, sizeof(err), &line), 3);
+        assert_int_equal(line, 4); /* line numbers of the plain text */
+        write_gz(t, doc, sizeof(doc) - 1);
+        assert_int_equal(read_file(t, err, sizeof(err), &line), 2);
+        assert_int_equal(line, 4);
+        write_gz(t, "", 0); /* an empty gzip member: no records */
+        assert_int_equal(read_file(t, err, sizeof(err), &line), 0);
+}
+
+/* Cut and corrupted streams are read errors that say so, never an early
+ * end taken for the whole input. */
+static void test_gzip_broken(void **state) {
+        tmpfile_ctx_t *t = *state;
+        char content[4096], *gzdata, err[512];
+        size_t i, n = 0, line = 0;
+        long got;
+        FILE *fp;
+        for (i = 0; i < 100; i++)
+                n += (size_t)snprintf(content + n, sizeof(content) - n,
+                                      "{\"id\": \"r%zu\"}\n", i);
+        write_gz(t, content, n);
+        gzdata = slurp(t->path, &n);
+        assert_non_null(gzdata);
+        assert_true(n > 40);
+
+        /* Truncated: the trailer (CRC, length) and some data missing. */
+        fp = fopen(t->path, "wb");
+        assert_non_null(fp);
+        assert_int_equal(fwrite(gzdata, 1, n - 12, fp), n - 12);
+        fclose(fp);
+        err[0] = '\0';
+        got = read_file(t, err, sizeof(err), &line);
+        assert_int_equal(got, -1);
+        assert_non_null(strstr(err, t->path));
+        assert_non_null(strstr(err, "not a valid gzip stream (truncated"));
+
+        /* Corrupt: the deflate data flipped after the header. */
+        for (i = 12; i < n - 8; i++)
+                gzdata[i] ^= 0x5a;
+        fp = fopen(t->path, "wb");
+        assert_non_null(fp);
+        assert_int_equal(fwrite(gzdata, 1, n, fp), n);
+        fclose(fp);
+        err[0] = '\0';
+        assert_int_equal(read_file(t, err, sizeof(err), &line), -1);
+        assert_non_null(strstr(err, "not a valid gzip stream"));
+        free(gzdata);
+}
+
 /* The real article sample: a pretty-printed document. */
 static void test_shared_sample(void **state) {
         const char *shared = wt_test_shared_data();
@@ -331,6 +431,10 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_document_mode_error,
                                                 setup, teardown),
                 cmocka_unit_test(test_open_errors),
+                cmocka_unit_test_setup_teardown(test_gzip_jsonl_and_document,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_gzip_broken, setup,
+                                                teardown),
                 cmocka_unit_test(test_shared_sample),
         };
         return cmocka_run_group_tests_name("reader", tests, NULL, NULL);
