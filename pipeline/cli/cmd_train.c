@@ -12,6 +12,23 @@
 #include "cli.h"
 #include "wt_train.h"
 
+/** One --help line per row of the library's option table. */
+static void wt_train_usage_rows(FILE *fp) {
+        const wt_train_optdef_t *d;
+        size_t i;
+        for (i = 0; (d = wt_train_optdef(i)); i++) {
+                char opt[64];
+                int len = snprintf(opt, sizeof(opt), "%s%s%s%s%s", d->flag,
+                                   d->flag_off ? " | --" : "",
+                                   d->flag_off ? d->flag_off : "",
+                                   d->arg ? " " : "", d->arg ? d->arg : "");
+                /* The text in the column of the lines around; a longer
+                 * option keeps a gap of three. */
+                fprintf(fp, "      --%-*s%s\n", len < 15 ? 15 : len + 3, opt,
+                        d->doc);
+        }
+}
+
 static void wt_train_usage(FILE *fp) {
         fprintf(fp,
                 "Usage: wiretag train --data FILE.jsonl [--data ...] --out "
@@ -33,30 +50,10 @@ static void wt_train_usage(FILE *fp) {
                 "  -s, --spec FILE      training spec (JSON)\n"
                 "  -o, --out FILE       model file to write (.wtm)\n"
                 "      --name NAME      model name (default: from spec or "
-                "output file)\n"
-                "      --fields A,B     JSON text fields (default "
-                "title,text)\n"
-                "      --ngrams N       word n-grams 1..N (default 2)\n"
-                "      --bits B         2^B hash buckets, 8..28 (default "
-                "20)\n"
-                "      --min-df N       keep features seen in >= N docs "
-                "(default 2)\n"
-                "      --fold-digits    map digits to 0 before hashing\n"
-                "      --signed         signed hashing\n"
-                "      --no-idf         no idf weighting\n"
-                "      --solver S       lr (default), svm or l1lr\n"
-                "      --C X            fixed C (no search)\n"
-                "      --C-grid A,B,..  C values tried by CV (default "
-                "1,4,16,64,256)\n"
-                "      --cv K           K-fold cross-validation (default "
-                "5; 0 = none)\n"
-                "      --multilabel | --single-label   override the "
-                "data-driven choice\n"
-                "      --threads N      training threads (default: all "
-                "cores)\n"
-                "      --seed N         fold assignment seed (default 1)\n"
-                "  -q, --quiet          no progress or summary\n"
-                "  -h, --help           this help\n");
+                "output file)\n");
+        wt_train_usage_rows(fp);
+        fprintf(fp, "  -q, --quiet          no progress or summary\n"
+                    "  -h, --help           this help\n");
 }
 
 static void wt_print_summary(const wt_model_t *m, const char *out) {

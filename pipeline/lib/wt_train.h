@@ -136,6 +136,8 @@ typedef struct wt_train_optdef {
         unsigned long long min, max; /**< WT_TOPT_UINT, WT_TOPT_FOLDS */
         const char *flag_off;        /**< WT_TOPT_TRISTATE: the command
                                       *   line's flag for "false" */
+        const char *arg;             /**< --help: the value's name, or NULL */
+        const char *doc;             /**< --help: one line */
 } wt_train_optdef_t;
 
 /** Row i of the option table, in the order options are applied; NULL
