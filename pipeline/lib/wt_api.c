@@ -159,10 +159,9 @@ static wt_err_t wt_api_opt_text(const wt_train_optdef_t *d, json_t *v,
                 break;
         case WT_TOPT_FLAG:
         case WT_TOPT_TRISTATE:
-                if (!json_is_boolean(v))
-                        return WT_OK;
-                snprintf(buf, size, "%s", json_is_true(v) ? "true" : "false");
-                break;
+                if (json_is_boolean(v))
+                        *textp = json_is_true(v) ? "true" : "false";
+                return WT_OK;
         case WT_TOPT_POSITIVE:
                 if (!json_is_number(v))
                         return WT_OK;
@@ -183,10 +182,8 @@ static wt_err_t wt_api_opt_text(const wt_train_optdef_t *d, json_t *v,
                         return WT_OK;
                 break;
         case WT_TOPT_SOLVER:
-                if (!json_is_string(v))
-                        return WT_OK;
-                snprintf(buf, size, "%s", json_string_value(v));
-                break;
+                *textp = json_string_value(v); /* NULL if not a string */
+                return WT_OK;
         case WT_TOPT_FIELDS:
                 /* "a,b" or ["a", "b"]. */
                 buf[0] = '\0';
