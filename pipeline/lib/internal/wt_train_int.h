@@ -1,8 +1,10 @@
 /*
  * wiretag - wt_train_int.h: what the files of the trainer share, and
  * nothing else sees:
- *   wt_train.c        the options, the steps of wt_train() in order, and
- *                     the model and its metadata at the end
+ *   wt_train.c        the steps of wt_train() in order, and the model
+ *                     and its metadata at the end
+ *   wt_train_opts.c   the options: defaults, sources, and the table of
+ *                     options by name (wt_train.h)
  *   wt_train_data.c   the dataset: reading the sources' files, the label
  *                     space, the vocabulary and each document's vector
  *   wt_train_cv.c     liblinear runs on worker threads, the folds,
