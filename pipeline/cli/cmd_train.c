@@ -3,6 +3,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,23 @@
 
 #include "cli.h"
 #include "wt_train.h"
+
+/** One --help line per row of the library's option table. */
+static void wt_train_usage_rows(FILE *fp) {
+        const wt_train_optdef_t *d;
+        size_t i;
+        for (i = 0; (d = wt_train_optdef(i)); i++) {
+                char opt[64];
+                int len = snprintf(opt, sizeof(opt), "%s%s%s%s%s", d->flag,
+                                   d->flag_off ? " | --" : "",
+                                   d->flag_off ? d->flag_off : "",
+                                   d->arg ? " " : "", d->arg ? d->arg : "");
+                /* The text in the column of the lines around; a longer
+                 * option keeps a gap of three. */
+                fprintf(fp, "      --%-*s%s\n", len < 15 ? 15 : len + 3, opt,
+                        d->doc);
+        }
+}
 
 static void wt_train_usage(FILE *fp) {
         fprintf(fp,
@@ -32,51 +50,10 @@ static void wt_train_usage(FILE *fp) {
                 "  -s, --spec FILE      training spec (JSON)\n"
                 "  -o, --out FILE       model file to write (.wtm)\n"
                 "      --name NAME      model name (default: from spec or "
-                "output file)\n"
-                "      --fields A,B     JSON text fields (default "
-                "title,text)\n"
-                "      --ngrams N       word n-grams 1..N (default 2)\n"
-                "      --bits B         2^B hash buckets, 8..28 (default "
-                "20)\n"
-                "      --min-df N       keep features seen in >= N docs "
-                "(default 2)\n"
-                "      --fold-digits    map digits to 0 before hashing\n"
-                "      --signed         signed hashing\n"
-                "      --no-idf         no idf weighting\n"
-                "      --solver S       lr (default), svm or l1lr\n"
-                "      --C X            fixed C (no search)\n"
-                "      --C-grid A,B,..  C values tried by CV (default "
-                "1,4,16,64,256)\n"
-                "      --cv K           K-fold cross-validation (default "
-                "5; 0 = none)\n"
-                "      --multilabel | --single-label   override the "
-                "data-driven choice\n"
-                "      --threads N      training threads (default: all "
-                "cores)\n"
-                "      --seed N         fold assignment seed (default 1)\n"
-                "  -q, --quiet          no progress or summary\n"
-                "  -h, --help           this help\n");
-}
-
-static int wt_parse_grid(const char *s, wt_train_opts_t *o) {
-        char *copy = strdup(s), *tok, *save = NULL, *end;
-        size_t n = 0;
-        if (!copy)
-                return -1;
-        for (tok = strtok_r(copy, ",", &save); tok;
-             tok = strtok_r(NULL, ",", &save)) {
-                double v = strtod(tok, &end);
-                if (*end || !(v > 0) || n == WT_CGRID_MAX) {
-                        free(copy);
-                        return -1;
-                }
-                o->C_grid[n++] = v;
-        }
-        free(copy);
-        if (!n)
-                return -1;
-        o->nC = n;
-        return 0;
+                "output file)\n");
+        wt_train_usage_rows(fp);
+        fprintf(fp, "  -q, --quiet          no progress or summary\n"
+                    "  -h, --help           this help\n");
 }
 
 static void wt_print_summary(const wt_model_t *m, const char *out) {
@@ -116,239 +93,229 @@ static void wt_print_summary(const wt_model_t *m, const char *out) {
         fprintf(stderr, "\n");
 }
 
-int wt_cmd_train(int argc, char **argv) {
-        enum {
-                O_NAME = 256, O_FIELDS, O_NGRAMS, O_BITS, O_MINDF, O_FOLDDIG,
-                O_SIGNED, O_NOIDF, O_SOLVER, O_C, O_CGRID, O_CV, O_MULTI,
-                O_SINGLE, O_THREADS, O_SEED
-        };
-        static const struct option longopts[] = {
-                {"data", required_argument, NULL, 'd'},
-                {"spec", required_argument, NULL, 's'},
-                {"out", required_argument, NULL, 'o'},
-                {"name", required_argument, NULL, O_NAME},
-                {"fields", required_argument, NULL, O_FIELDS},
-                {"ngrams", required_argument, NULL, O_NGRAMS},
-                {"bits", required_argument, NULL, O_BITS},
-                {"min-df", required_argument, NULL, O_MINDF},
-                {"fold-digits", no_argument, NULL, O_FOLDDIG},
-                {"signed", no_argument, NULL, O_SIGNED},
-                {"no-idf", no_argument, NULL, O_NOIDF},
-                {"solver", required_argument, NULL, O_SOLVER},
-                {"C", required_argument, NULL, O_C},
-                {"C-grid", required_argument, NULL, O_CGRID},
-                {"cv", required_argument, NULL, O_CV},
-                {"multilabel", no_argument, NULL, O_MULTI},
-                {"single-label", no_argument, NULL, O_SINGLE},
-                {"threads", required_argument, NULL, O_THREADS},
-                {"seed", required_argument, NULL, O_SEED},
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0}};
-        /* Options are applied after the spec, so the command line wins:
-         * collect them first. */
-        const char *spec = NULL, *out = NULL, *name = NULL, *fields = NULL,
-                   *solver = NULL, *grid = NULL;
-        const char **data = calloc((size_t)argc, sizeof(char *));
-        size_t ndata = 0, i;
-        unsigned long ngrams = 0, bits = 0, min_df = 0, cv = 0, threads = 0,
-                      seed = 0;
-        int have_mindf = 0, have_cv = 0, have_seed = 0, fold_digits = 0,
-            sgn = 0, noidf = 0, multi = -1, quiet = 0, c, rc = WT_EXIT_USAGE;
-        double C = 0;
-        wt_train_opts_t opts;
-        wt_model_t *model = NULL;
-        char errstr[1024] = "", *end;
+/* What the command line asked for. Options of the library's table
+ * (wt_train_optdef) are kept as given and applied after the spec, so the
+ * command line wins. */
+typedef struct wt_train_args {
+        const char *spec, *out, *name;
+        const char **data; /* argc slots */
+        size_t ndata;
+        const char **given; /* per table row: its value, or NULL */
+        size_t nrows;
+        int quiet;
+} wt_train_args_t;
 
-        wt_train_opts_init(&opts);
-        if (!data)
+/* getopt values: `wiretag train`'s own long options, then two per table
+ * row (the row's flag, and for a tristate its "false" flag). */
+enum { O_NAME = 256, O_ROW = 512 };
+
+/** The long options, in --help's order: -d -s -o --name, the table's,
+ *  -q -h. NULL when out of memory. @remark the caller frees it. */
+static struct option *wt_train_longopts(size_t nrows) {
+        struct option *lo = calloc(6 + 2 * nrows + 1, sizeof(*lo));
+        const wt_train_optdef_t *d;
+        size_t n = 0, i;
+
+        if (!lo)
+                return NULL;
+        lo[n++] = (struct option){"data", required_argument, NULL, 'd'};
+        lo[n++] = (struct option){"spec", required_argument, NULL, 's'};
+        lo[n++] = (struct option){"out", required_argument, NULL, 'o'};
+        lo[n++] = (struct option){"name", required_argument, NULL, O_NAME};
+        for (i = 0; i < nrows && (d = wt_train_optdef(i)); i++) {
+                int flag = d->kind == WT_TOPT_FLAG ||
+                           d->kind == WT_TOPT_TRISTATE;
+                lo[n++] = (struct option){
+                        d->flag, flag ? no_argument : required_argument,
+                        NULL, O_ROW + 2 * (int)i};
+                if (d->flag_off)
+                        lo[n++] = (struct option){d->flag_off, no_argument,
+                                                  NULL, O_ROW + 2 * (int)i + 1};
+        }
+        lo[n++] = (struct option){"quiet", no_argument, NULL, 'q'};
+        lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
+        return lo;
+}
+
+/** Keep value for option d (row i). Numbers are checked now, as given;
+ *  the rest once the spec is read (wt_train_apply). -1 when refused. */
+static int wt_train_keep(wt_train_args_t *a, size_t i,
+                         const wt_train_optdef_t *d, const char *value) {
+        unsigned long u, max = d->max > ULONG_MAX ? ULONG_MAX
+                                                   : (unsigned long)d->max;
+        char flag[64], msg[256];
+
+        snprintf(flag, sizeof(flag), "--%s", d->flag);
+        switch (d->kind) {
+        case WT_TOPT_UINT:
+        case WT_TOPT_FOLDS:
+                if (wt_cli_parse_uint("train", flag, value,
+                                      (unsigned long)d->min, max, &u))
+                        return -1;
+                if (wt_train_opts_set(NULL, d, value, msg, sizeof(msg))) {
+                        wt_cli_error("train", "%s: %s", flag, msg);
+                        return -1;
+                }
+                break;
+        case WT_TOPT_POSITIVE:
+                if (wt_train_opts_set(NULL, d, value, msg, sizeof(msg))) {
+                        wt_cli_error("train",
+                                     "%s: \"%s\" is not a positive number",
+                                     flag, value);
+                        return -1;
+                }
+                break;
+        default:
+                break;
+        }
+        a->given[i] = value;
+        return 0;
+}
+
+/** Read the command line into a. @returns -1 to go on, else the exit
+ *  status (--help, or a usage error already reported). */
+static int wt_train_getopt(wt_train_args_t *a, int argc, char **argv) {
+        struct option *lo = wt_train_longopts(a->nrows);
+        int c, rc = -1;
+
+        if (!lo)
                 return WT_EXIT_FAIL;
-        while ((c = getopt_long(argc, argv, "d:s:o:qh", longopts, NULL)) !=
-               -1) {
+        while (rc < 0 &&
+               (c = getopt_long(argc, argv, "d:s:o:qh", lo, NULL)) != -1) {
                 switch (c) {
                 case 'd':
-                        data[ndata++] = optarg;
+                        a->data[a->ndata++] = optarg;
                         break;
                 case 's':
-                        spec = optarg;
+                        a->spec = optarg;
                         break;
                 case 'o':
-                        out = optarg;
+                        a->out = optarg;
                         break;
                 case O_NAME:
-                        name = optarg;
-                        break;
-                case O_FIELDS:
-                        fields = optarg;
-                        break;
-                case O_NGRAMS:
-                        if (wt_cli_parse_uint("train", "--ngrams", optarg, 1,
-                                              WT_NGRAM_MAX, &ngrams))
-                                goto done;
-                        break;
-                case O_BITS:
-                        if (wt_cli_parse_uint("train", "--bits", optarg,
-                                              WT_BITS_MIN, WT_BITS_MAX, &bits))
-                                goto done;
-                        break;
-                case O_MINDF:
-                        if (wt_cli_parse_uint("train", "--min-df", optarg, 1,
-                                              1000000, &min_df))
-                                goto done;
-                        have_mindf = 1;
-                        break;
-                case O_FOLDDIG:
-                        fold_digits = 1;
-                        break;
-                case O_SIGNED:
-                        sgn = 1;
-                        break;
-                case O_NOIDF:
-                        noidf = 1;
-                        break;
-                case O_SOLVER:
-                        solver = optarg;
-                        break;
-                case O_C:
-                        C = strtod(optarg, &end);
-                        if (*end || !(C > 0)) {
-                                wt_cli_error("train",
-                                             "--C: \"%s\" is not a positive "
-                                             "number",
-                                             optarg);
-                                goto done;
-                        }
-                        break;
-                case O_CGRID:
-                        grid = optarg;
-                        break;
-                case O_CV:
-                        if (wt_cli_parse_uint("train", "--cv", optarg, 0, 100,
-                                              &cv))
-                                goto done;
-                        if (cv == 1) {
-                                wt_cli_error("train", "--cv: 1 fold is no "
-                                                      "cross-validation; "
-                                                      "use 0 or 2..100");
-                                goto done;
-                        }
-                        have_cv = 1;
-                        break;
-                case O_MULTI:
-                        multi = 1;
-                        break;
-                case O_SINGLE:
-                        multi = 0;
-                        break;
-                case O_THREADS:
-                        if (wt_cli_parse_uint("train", "--threads", optarg, 1,
-                                              1024, &threads))
-                                goto done;
-                        break;
-                case O_SEED:
-                        if (wt_cli_parse_uint("train", "--seed", optarg, 0,
-                                              (unsigned long)-1, &seed))
-                                goto done;
-                        have_seed = 1;
+                        a->name = optarg;
                         break;
                 case 'q':
-                        quiet = 1;
+                        a->quiet = 1;
                         break;
                 case 'h':
                         wt_train_usage(stdout);
                         rc = WT_EXIT_OK;
-                        goto done;
+                        break;
                 default:
+                        if (c >= O_ROW && (size_t)(c - O_ROW) / 2 < a->nrows) {
+                                size_t i = (size_t)(c - O_ROW) / 2;
+                                const wt_train_optdef_t *d = wt_train_optdef(i);
+                                const char *v = (c - O_ROW) % 2 ? "false"
+                                                : optarg     ? optarg
+                                                             : "true";
+                                if (wt_train_keep(a, i, d, v))
+                                        rc = WT_EXIT_USAGE;
+                                break;
+                        }
                         wt_train_usage(stderr);
-                        goto done;
+                        rc = WT_EXIT_USAGE;
+                        break;
                 }
         }
+        free(lo);
+        if (rc >= 0)
+                return rc;
         if (optind < argc) {
                 wt_cli_error("train", "unexpected argument \"%s\"",
                              argv[optind]);
-                goto done;
+                return WT_EXIT_USAGE;
         }
-        if (!out || (!spec && !ndata)) {
+        if (!a->out || (!a->spec && !a->ndata)) {
                 wt_cli_error("train", "--out and --data or --spec are "
                                       "required (see --help)");
-                goto done;
+                return WT_EXIT_USAGE;
         }
+        return -1;
+}
 
-        rc = WT_EXIT_FAIL;
-        if (spec && wt_train_spec_load(&opts, spec, errstr, sizeof(errstr))) {
+/** The spec, then the data files, the name and the table's options over
+ *  it. @returns -1 to go on, else the exit status (error reported). */
+static int wt_train_apply(const wt_train_args_t *a, wt_train_opts_t *opts) {
+        const wt_train_optdef_t *d;
+        char errstr[1024];
+        size_t i;
+
+        if (a->spec &&
+            wt_train_spec_load(opts, a->spec, errstr, sizeof(errstr))) {
                 wt_cli_error("train", "%s", errstr);
-                goto done;
+                return WT_EXIT_FAIL;
         }
-        for (i = 0; i < ndata; i++)
-                if (wt_train_opts_add_file(&opts, data[i])) {
+        for (i = 0; i < a->ndata; i++)
+                if (wt_train_opts_add_file(opts, a->data[i])) {
                         wt_cli_error("train", "out of memory");
-                        goto done;
+                        return WT_EXIT_FAIL;
                 }
-        rc = WT_EXIT_USAGE;
-        if (name || !opts.name) {
-                const char *base = strrchr(out, '/');
-                char *n = strdup(name ? name : base ? base + 1 : out), *dot;
-                if (!name && n && (dot = strrchr(n, '.')) && dot != n)
-                        *dot = '\0';
-                free(opts.name);
-                opts.name = n;
+        if (wt_train_opts_name(opts, a->name, a->out)) {
+                wt_cli_error("train", "out of memory");
+                return WT_EXIT_FAIL;
         }
-        if (fields && wt_feature_conf_set_fields(&opts.conf, fields, errstr,
-                                                 sizeof(errstr))) {
-                wt_cli_error("train", "--fields: %s", errstr);
+        wt_train_opts_unset_run(opts);
+        for (i = 0; i < a->nrows && (d = wt_train_optdef(i)); i++) {
+                const char *v = a->given[i];
+                if (!v || !wt_train_opts_set(opts, d, v, errstr,
+                                             sizeof(errstr)))
+                        continue;
+                if (d->kind == WT_TOPT_GRID)
+                        wt_cli_error("train",
+                                     "--%s: \"%s\" is not a list of 1..%d "
+                                     "positive numbers",
+                                     d->flag, v, WT_CGRID_MAX);
+                else if (d->kind == WT_TOPT_SOLVER)
+                        wt_cli_error("train",
+                                     "--%s: \"%s\" is not lr, svm or l1lr",
+                                     d->flag, v);
+                else
+                        wt_cli_error("train", "--%s: %s", d->flag, errstr);
+                return WT_EXIT_USAGE;
+        }
+        if (!a->quiet)
+                opts->progress = wt_cli_progress;
+        return -1;
+}
+
+int wt_cmd_train(int argc, char **argv) {
+        wt_train_args_t a;
+        wt_train_opts_t opts;
+        wt_model_t *model = NULL;
+        char errstr[1024] = "";
+        int rc;
+
+        memset(&a, 0, sizeof(a));
+        while (wt_train_optdef(a.nrows))
+                a.nrows++;
+        wt_train_opts_init(&opts);
+        a.data = calloc((size_t)argc, sizeof(*a.data));
+        a.given = calloc(a.nrows, sizeof(*a.given));
+        if (!a.data || !a.given) {
+                rc = WT_EXIT_FAIL;
                 goto done;
         }
-        if (ngrams)
-                opts.conf.ngram_max = (unsigned)ngrams;
-        if (bits)
-                opts.conf.bits = (unsigned)bits;
-        if (have_mindf)
-                opts.min_df = (unsigned)min_df;
-        if (fold_digits)
-                opts.conf.tok_flags |= WT_TOK_FOLD_DIGITS;
-        if (sgn)
-                opts.conf.signed_hash = 1;
-        if (noidf)
-                opts.conf.idf = 0;
-        if (solver && wt_solver_parse(solver, &opts.solver)) {
-                wt_cli_error("train", "--solver: \"%s\" is not lr, svm or "
-                                      "l1lr",
-                             solver);
+        if ((rc = wt_train_getopt(&a, argc, argv)) >= 0 ||
+            (rc = wt_train_apply(&a, &opts)) >= 0)
                 goto done;
-        }
-        if (C > 0)
-                opts.C = C;
-        if (grid && wt_parse_grid(grid, &opts)) {
-                wt_cli_error("train", "--C-grid: \"%s\" is not a list of "
-                                      "1..%d positive numbers",
-                             grid, WT_CGRID_MAX);
-                goto done;
-        }
-        if (have_cv)
-                opts.folds = (unsigned)cv;
-        if (have_seed)
-                opts.seed = seed;
-        opts.multilabel = multi;
-        opts.threads = (unsigned)threads;
-        if (!quiet) {
-                opts.progress = wt_cli_progress;
-        }
 
         rc = WT_EXIT_FAIL;
         if (wt_train(&opts, &model, errstr, sizeof(errstr))) {
                 wt_cli_error("train", "%s", errstr);
                 goto done;
         }
-        if (wt_model_save(model, out, errstr, sizeof(errstr))) {
+        if (wt_model_save(model, a.out, errstr, sizeof(errstr))) {
                 wt_cli_error("train", "%s", errstr);
                 goto done;
         }
-        if (!quiet)
-                wt_print_summary(model, out);
+        if (!a.quiet)
+                wt_print_summary(model, a.out);
         rc = WT_EXIT_OK;
 done:
         wt_model_destroy(model);
         wt_train_opts_clear(&opts);
-        free(data);
+        free(a.data);
+        free(a.given);
         return rc;
 }

@@ -135,47 +135,120 @@ static wt_err_t wt_api_uint(json_t *v, const char *key, json_int_t min,
         return WT_OK;
 }
 
-static wt_err_t wt_api_bool(json_t *v, const char *key, int *out,
-                            char *errstr, size_t errstr_size) {
-        if (!json_is_boolean(v))
-                return wt_api_bad(errstr, errstr_size, key,
-                                  "expected true or false");
-        *out = json_is_true(v);
+/* The text form of JSON value v for option d, as the command line would
+ * give it, in buf[size]; NULL for a value of the wrong type (the option
+ * then says what it expects). Integers are range-checked here, since
+ * JSON stops at INT64_MAX. */
+static wt_err_t wt_api_opt_text(const wt_train_optdef_t *d, json_t *v,
+                                char *buf, size_t size, const char **textp,
+                                char *errstr, size_t errstr_size) {
+        unsigned long long u = 0;
+        size_t i, len = 0;
+        wt_err_t err;
+
+        *textp = NULL;
+        switch (d->kind) {
+        case WT_TOPT_UINT:
+        case WT_TOPT_FOLDS:
+                if ((err = wt_api_uint(v, d->key, (json_int_t)d->min,
+                                       d->max > INT64_MAX ? INT64_MAX
+                                                          : (json_int_t)d->max,
+                                       &u, errstr, errstr_size)))
+                        return err;
+                snprintf(buf, size, "%llu", u);
+                break;
+        case WT_TOPT_FLAG:
+        case WT_TOPT_TRISTATE:
+                if (json_is_boolean(v))
+                        *textp = json_is_true(v) ? "true" : "false";
+                return WT_OK;
+        case WT_TOPT_POSITIVE:
+                if (!json_is_number(v))
+                        return WT_OK;
+                snprintf(buf, size, "%.17g", json_number_value(v));
+                break;
+        case WT_TOPT_GRID:
+                /* Not an array, or empty: left NULL, like a non-number. */
+                for (i = 0; i < json_array_size(v); i++) {
+                        json_t *c = json_array_get(v, i);
+                        if (!json_is_number(c) || i == WT_CGRID_MAX ||
+                            len >= size)
+                                return WT_OK;
+                        len += (size_t)snprintf(buf + len, size - len,
+                                                "%s%.17g", i ? "," : "",
+                                                json_number_value(c));
+                }
+                if (!i)
+                        return WT_OK;
+                break;
+        case WT_TOPT_SOLVER:
+                *textp = json_string_value(v); /* NULL if not a string */
+                return WT_OK;
+        case WT_TOPT_FIELDS:
+                /* "a,b" or ["a", "b"]. */
+                buf[0] = '\0';
+                if (json_is_string(v)) {
+                        snprintf(buf, size, "%s", json_string_value(v));
+                } else if (json_is_array(v)) {
+                        for (i = 0; i < json_array_size(v); i++) {
+                                json_t *f = json_array_get(v, i);
+                                if (!json_is_string(f))
+                                        return wt_api_bad(
+                                                errstr, errstr_size, d->key,
+                                                "expected field names");
+                                snprintf(buf + strlen(buf),
+                                         size - strlen(buf), "%s%s",
+                                         i ? "," : "", json_string_value(f));
+                        }
+                } else {
+                        return wt_api_bad(errstr, errstr_size, d->key,
+                                          "expected \"a,b\" or an array");
+                }
+                break;
+        }
+        *textp = buf;
         return WT_OK;
 }
 
-/* Apply the options of `o` (a JSON object) to opts the way cmd_train.c
- * applies its command line: the spec first, then every other option over
- * it. */
-static wt_err_t wt_api_train_opts(json_t *o, const char *out,
-                                  wt_train_opts_t *opts, char *errstr,
-                                  size_t errstr_size) {
-        static const char *const known[] = {
-                "data", "spec", "name", "fields", "ngrams", "bits",
-                "min_df", "fold_digits", "signed", "no_idf", "solver", "C",
-                "C_grid", "cv", "multilabel", "threads", "seed", NULL};
-        const char *key, *name = NULL, *base;
-        json_t *v, *data, *spec;
-        unsigned long long u;
+/* Every option of the table present in o, in the table's order, over
+ * the spec's. */
+static wt_err_t wt_api_train_optab(json_t *o, wt_train_opts_t *opts,
+                                   char *errstr, size_t errstr_size) {
+        /* Room for the longest field list, and 16 %.17g numbers. */
+        char text[WT_FIELDS_MAX * (WT_FIELD_NAME_MAX + 1) + 1];
+        const wt_train_optdef_t *d;
+        const char *value;
+        char msg[256];
+        wt_err_t err;
+        json_t *v;
+        size_t i;
+
+        /* As on the command line, "multilabel" and "threads" always
+         * replace the spec's: unset means decide from the data and use
+         * every core. */
+        wt_train_opts_unset_run(opts);
+        for (i = 0; (d = wt_train_optdef(i)); i++) {
+                if (!(v = json_object_get(o, d->key)) ||
+                    (d->kind == WT_TOPT_TRISTATE && json_is_null(v)))
+                        continue;
+                if ((err = wt_api_opt_text(d, v, text, sizeof(text), &value,
+                                           errstr, errstr_size)))
+                        return err;
+                if (wt_train_opts_set(opts, d, value, msg, sizeof(msg)))
+                        return wt_api_bad(errstr, errstr_size, d->key, msg);
+        }
+        return WT_OK;
+}
+
+/* The data files and the spec: the spec first, then the files, as
+ * `wiretag train` reads them. */
+static wt_err_t wt_api_train_sources(json_t *o, wt_train_opts_t *opts,
+                                     char *errstr, size_t errstr_size) {
+        json_t *data = json_object_get(o, "data");
+        json_t *spec = json_object_get(o, "spec");
         wt_err_t err;
         size_t i;
-        int b;
 
-        if (!json_is_object(o))
-                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
-                                 "train options: expected a JSON object");
-        json_object_foreach(o, key, v) {
-                for (i = 0; known[i] && strcmp(known[i], key); i++)
-                        ;
-                if (!known[i])
-                        return wt_api_bad(errstr, errstr_size, key,
-                                          "unknown option");
-        }
-        if (!out || !*out)
-                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
-                                 "train: no output file");
-        data = json_object_get(o, "data");
-        spec = json_object_get(o, "spec");
         if (data && !json_is_array(data))
                 return wt_api_bad(errstr, errstr_size, "data",
                                   "expected an array of file names");
@@ -197,147 +270,43 @@ static wt_err_t wt_api_train_opts(json_t *o, const char *out,
                         return wt_seterr(errstr, errstr_size, WT_ERR_NOMEM,
                                          "out of memory");
         }
+        return WT_OK;
+}
+
+/* Apply the options of `o` (a JSON object) to opts the way cmd_train.c
+ * applies its command line: the spec first, then every other option over
+ * it, each through the option table of wt_train.h. */
+static wt_err_t wt_api_train_opts(json_t *o, const char *out,
+                                  wt_train_opts_t *opts, char *errstr,
+                                  size_t errstr_size) {
+        const char *key, *name = NULL;
+        wt_err_t err;
+        json_t *v;
+
+        if (!json_is_object(o))
+                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
+                                 "train options: expected a JSON object");
+        json_object_foreach(o, key, v) {
+                if (strcmp(key, "data") && strcmp(key, "spec") &&
+                    strcmp(key, "name") && !wt_train_optdef_find(key))
+                        return wt_api_bad(errstr, errstr_size, key,
+                                          "unknown option");
+        }
+        if (!out || !*out)
+                return wt_seterr(errstr, errstr_size, WT_ERR_INVALID_ARG,
+                                 "train: no output file");
+        if ((err = wt_api_train_sources(o, opts, errstr, errstr_size)))
+                return err;
         if ((v = json_object_get(o, "name"))) {
                 if (!json_is_string(v))
                         return wt_api_bad(errstr, errstr_size, "name",
                                           "expected a string");
                 name = json_string_value(v);
         }
-        if (name || !opts->name) {
-                char *n, *dot;
-                base = strrchr(out, '/');
-                n = strdup(name ? name : base ? base + 1 : out);
-                if (!n)
-                        return wt_seterr(errstr, errstr_size, WT_ERR_NOMEM,
-                                         "out of memory");
-                if (!name && (dot = strrchr(n, '.')) && dot != n)
-                        *dot = '\0';
-                free(opts->name);
-                opts->name = n;
-        }
-        if ((v = json_object_get(o, "fields"))) {
-                char list[WT_FIELDS_MAX * (WT_FIELD_NAME_MAX + 1) + 1] = "";
-                char msg[256];
-                if (json_is_string(v)) {
-                        snprintf(list, sizeof(list), "%s",
-                                 json_string_value(v));
-                } else if (json_is_array(v)) {
-                        for (i = 0; i < json_array_size(v); i++) {
-                                json_t *f = json_array_get(v, i);
-                                if (!json_is_string(f))
-                                        return wt_api_bad(
-                                                errstr, errstr_size, "fields",
-                                                "expected field names");
-                                snprintf(list + strlen(list),
-                                         sizeof(list) - strlen(list), "%s%s",
-                                         i ? "," : "", json_string_value(f));
-                        }
-                } else {
-                        return wt_api_bad(errstr, errstr_size, "fields",
-                                          "expected \"a,b\" or an array");
-                }
-                if (wt_feature_conf_set_fields(&opts->conf, list, msg,
-                                               sizeof(msg)))
-                        return wt_api_bad(errstr, errstr_size, "fields", msg);
-        }
-        if ((v = json_object_get(o, "ngrams"))) {
-                if ((err = wt_api_uint(v, "ngrams", 1, WT_NGRAM_MAX, &u,
-                                       errstr, errstr_size)))
-                        return err;
-                opts->conf.ngram_max = (unsigned)u;
-        }
-        if ((v = json_object_get(o, "bits"))) {
-                if ((err = wt_api_uint(v, "bits", WT_BITS_MIN, WT_BITS_MAX,
-                                       &u, errstr, errstr_size)))
-                        return err;
-                opts->conf.bits = (unsigned)u;
-        }
-        if ((v = json_object_get(o, "min_df"))) {
-                if ((err = wt_api_uint(v, "min_df", 1, 1000000, &u, errstr,
-                                       errstr_size)))
-                        return err;
-                opts->min_df = (unsigned)u;
-        }
-        if ((v = json_object_get(o, "fold_digits"))) {
-                if ((err = wt_api_bool(v, "fold_digits", &b, errstr,
-                                       errstr_size)))
-                        return err;
-                if (b)
-                        opts->conf.tok_flags |= WT_TOK_FOLD_DIGITS;
-        }
-        if ((v = json_object_get(o, "signed"))) {
-                if ((err = wt_api_bool(v, "signed", &b, errstr, errstr_size)))
-                        return err;
-                if (b)
-                        opts->conf.signed_hash = 1;
-        }
-        if ((v = json_object_get(o, "no_idf"))) {
-                if ((err = wt_api_bool(v, "no_idf", &b, errstr, errstr_size)))
-                        return err;
-                if (b)
-                        opts->conf.idf = 0;
-        }
-        if ((v = json_object_get(o, "solver")) &&
-            (!json_is_string(v) ||
-             wt_solver_parse(json_string_value(v), &opts->solver)))
-                return wt_api_bad(errstr, errstr_size, "solver",
-                                  "expected \"lr\", \"svm\" or \"l1lr\"");
-        if ((v = json_object_get(o, "C"))) {
-                if (!json_is_number(v) || !(json_number_value(v) > 0))
-                        return wt_api_bad(errstr, errstr_size, "C",
-                                          "expected a positive number");
-                opts->C = json_number_value(v);
-        }
-        if ((v = json_object_get(o, "C_grid"))) {
-                size_t n = json_array_size(v);
-                if (!json_is_array(v) || !n || n > WT_CGRID_MAX)
-                        return wt_api_bad(errstr, errstr_size, "C_grid",
-                                          "expected 1..16 positive numbers");
-                for (i = 0; i < n; i++) {
-                        json_t *c = json_array_get(v, i);
-                        if (!json_is_number(c) || !(json_number_value(c) > 0))
-                                return wt_api_bad(errstr, errstr_size,
-                                                  "C_grid",
-                                                  "expected 1..16 positive "
-                                                  "numbers");
-                        opts->C_grid[i] = json_number_value(c);
-                }
-                opts->nC = n;
-        }
-        if ((v = json_object_get(o, "cv"))) {
-                if ((err = wt_api_uint(v, "cv", 0, 100, &u, errstr,
-                                       errstr_size)))
-                        return err;
-                if (u == 1)
-                        return wt_api_bad(errstr, errstr_size, "cv",
-                                          "1 fold is no cross-validation; "
-                                          "use 0 or 2..100");
-                opts->folds = (unsigned)u;
-        }
-        if ((v = json_object_get(o, "seed"))) {
-                if ((err = wt_api_uint(v, "seed", 0, INT64_MAX, &u,
-                                       errstr, errstr_size)))
-                        return err;
-                opts->seed = (uint64_t)u;
-        }
-        /* As on the command line, "multilabel" and "threads" always
-         * replace the spec's: unset means decide from the data and use
-         * every core. */
-        opts->multilabel = -1;
-        if ((v = json_object_get(o, "multilabel")) && !json_is_null(v)) {
-                if ((err = wt_api_bool(v, "multilabel", &b, errstr,
-                                       errstr_size)))
-                        return err;
-                opts->multilabel = b;
-        }
-        opts->threads = 0;
-        if ((v = json_object_get(o, "threads"))) {
-                if ((err = wt_api_uint(v, "threads", 1, 1024, &u, errstr,
-                                       errstr_size)))
-                        return err;
-                opts->threads = (unsigned)u;
-        }
-        return WT_OK;
+        if (wt_train_opts_name(opts, name, out))
+                return wt_seterr(errstr, errstr_size, WT_ERR_NOMEM,
+                                 "out of memory");
+        return wt_api_train_optab(o, opts, errstr, errstr_size);
 }
 
 wt_err_t wt_api_train(const char *options_json, const char *out,

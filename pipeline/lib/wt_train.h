@@ -109,6 +109,64 @@ wt_err_t wt_train_spec_load(wt_train_opts_t *opts, const char *path,
 wt_err_t wt_train(const wt_train_opts_t *opts, wt_model_t **modelp,
                   char *errstr, size_t errstr_size);
 
+/* --- options by name ---------------------------------------------------
+ * Every option that `wiretag train` and wt_api_train() take over a spec
+ * is one row of one table (wt_train_opts.c), in the order they are
+ * applied: the command line maps its long options onto the rows, wt_api
+ * its JSON keys, and both store through wt_train_opts_set(), so a new
+ * option is one row. Values are text, as on the command line. */
+
+/** What a train option's value is. */
+typedef enum wt_train_optkind {
+        WT_TOPT_UINT,     /**< decimal integer in [min, max] */
+        WT_TOPT_FOLDS,    /**< WT_TOPT_UINT, but 1 fold is refused */
+        WT_TOPT_FLAG,     /**< "true" turns it on; "false" leaves it */
+        WT_TOPT_TRISTATE, /**< "true" or "false"; not given: automatic */
+        WT_TOPT_POSITIVE, /**< a number > 0 */
+        WT_TOPT_GRID,     /**< 1..WT_CGRID_MAX numbers > 0, comma separated */
+        WT_TOPT_SOLVER,   /**< "lr", "svm" or "l1lr" */
+        WT_TOPT_FIELDS,   /**< JSON field names, comma separated */
+} wt_train_optkind_t;
+
+/** One train option. */
+typedef struct wt_train_optdef {
+        const char *key;             /**< wt_api_train's JSON key: "min_df" */
+        const char *flag;            /**< `wiretag train`'s: "min-df" */
+        wt_train_optkind_t kind;
+        unsigned long long min, max; /**< WT_TOPT_UINT, WT_TOPT_FOLDS */
+        const char *flag_off;        /**< WT_TOPT_TRISTATE: the command
+                                      *   line's flag for "false" */
+        const char *arg;             /**< --help: the value's name, or NULL */
+        const char *doc;             /**< --help: one line */
+} wt_train_optdef_t;
+
+/** Row i of the option table, in the order options are applied; NULL
+ *  past the end. The rows are static: never freed. */
+const wt_train_optdef_t *wt_train_optdef(size_t i);
+
+/** The row whose JSON key is key; NULL when there is none. */
+const wt_train_optdef_t *wt_train_optdef_find(const char *key);
+
+/** Parse value (text, as on the command line) for option d and store it
+ *  in opts; opts NULL: only check it. value NULL stands for a value of
+ *  the wrong type (from JSON).
+ *  @returns WT_OK, or WT_ERR_INVALID_ARG with errstr saying what d
+ *  expects ("expected an integer in 1..4"), without the option's name;
+ *  opts is then unchanged. */
+wt_err_t wt_train_opts_set(wt_train_opts_t *opts, const wt_train_optdef_t *d,
+                           const char *value, char *errstr,
+                           size_t errstr_size);
+
+/** Reset what only the caller decides, never a spec: multilabel back to
+ *  automatic, threads to every core. Call before wt_train_opts_set. */
+void wt_train_opts_unset_run(wt_train_opts_t *opts);
+
+/** Name the model: name, or else, when neither name nor the spec gives
+ *  one, out's file name without its extension.
+ *  @returns WT_OK or WT_ERR_NOMEM. */
+wt_err_t wt_train_opts_name(wt_train_opts_t *opts, const char *name,
+                            const char *out);
+
 /** Parse "lr", "svm", "l1lr". */
 int wt_solver_parse(const char *s, wt_solver_t *solver);
 const char *wt_solver_name(wt_solver_t solver);
