@@ -61,7 +61,142 @@ static void wt_report_bad(const char *path, size_t lineno, wt_err_t err,
         json_decref(rec);
 }
 
-int wt_cmd_classify(int argc, char **argv) {
+/* What one `wiretag classify` run holds while it reads its input. */
+typedef struct wt_classify_run {
+        const char *path;
+        wt_model_t *model;
+        wt_feature_conf_t fconf; /* the model's, or --fields */
+        unsigned long explain, max_bytes;
+        int all_scores;
+        wt_scratch_t *scratch;
+        wt_jsonmem_arena_t *arena;
+        wt_recbuf_t rec;
+        wt_article_scan_t scan;
+        wt_contribution_t *contrib;
+} wt_classify_run_t;
+
+/* Length of text without the line's end (JSON whitespace). */
+static size_t wt_trim_line(const char *text, size_t len) {
+        while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' ||
+                           text[len - 1] == ' ' || text[len - 1] == '\t'))
+                len--;
+        return len;
+}
+
+/* The common case, one article on one line and no --explain or
+ * --all-scores: the scanner finds the text fields without a DOM (jansson
+ * only for the odd article, and for every error, so messages are
+ * unchanged) and the record is spliced into run->rec. */
+static wt_err_t wt_classify_line(wt_classify_run_t *run, const char *text,
+                                 size_t len, size_t tlen, char *errstr,
+                                 size_t errstr_size) {
+        wt_article_t art;
+        wt_prediction_t pred;
+        json_t *root;
+        wt_err_t err;
+
+        memset(&art, 0, sizeof(art));
+        wt_jsonmem_enter(run->arena);
+        err = wt_article_scan(text, len, &run->fconf, run->max_bytes,
+                              &run->scan, errstr, errstr_size);
+        if (!err && (err = wt_classify(run->model, run->scratch,
+                                       &run->scan.segs, &pred)))
+                snprintf(errstr, errstr_size, "%s", wt_err_describe(err));
+        root = run->scan.root;
+        /* A "wiretag" member to replace: that takes jansson's object. */
+        if (!err && !root && run->scan.has_wiretag &&
+            !(err = wt_article_parse(text, len, &run->fconf, run->max_bytes,
+                                     &art, errstr, errstr_size)))
+                root = art.root;
+        if (!err) {
+                err = root ? wt_record_build(text, tlen, root, run->model,
+                                             &pred, &run->rec)
+                           : wt_record_splice(text, tlen, run->scan.nonempty,
+                                              run->model, &pred, &run->rec);
+                if (err)
+                        snprintf(errstr, errstr_size, "%s",
+                                 wt_err_describe(err));
+        }
+        wt_article_clear(&art);
+        wt_article_scan_release(&run->scan);
+        wt_jsonmem_leave(run->arena);
+        return err;
+}
+
+/* The "wiretag" object with --explain's n-grams and --all-scores' scores
+ * (a new reference). */
+static json_t *wt_classify_annotated(wt_classify_run_t *run,
+                                     const wt_article_t *art,
+                                     const wt_prediction_t *pred) {
+        json_t *out = wt_prediction_json(run->model, pred);
+        size_t i, j;
+
+        for (i = 0; run->explain && i < pred->ntags; i++) {
+                size_t n;
+                json_t *ex = json_array();
+                if (wt_explain(run->model, &art->segs, pred->tags[i].label,
+                               run->contrib, run->explain, &n))
+                        n = 0;
+                for (j = 0; j < n; j++)
+                        json_array_append_new(
+                                ex, json_pack("{s:s, s:f}", "ngram",
+                                              run->contrib[j].ngram, "weight",
+                                              (double)run->contrib[j].weight));
+                json_object_set_new(
+                        json_array_get(json_object_get(out, "labels"), i),
+                        "explain", ex);
+        }
+        if (run->all_scores) {
+                json_t *sc = json_object();
+                for (i = 0; i < wt_model_nlabels(run->model); i++)
+                        json_object_set_new(
+                                sc, wt_model_label(run->model, i),
+                                json_pack("{s:f, s:f}", "score",
+                                          (double)pred->scores[i],
+                                          "threshold",
+                                          (double)wt_model_threshold(
+                                                  run->model, i)));
+                json_object_set_new(out, "scores", sc);
+        }
+        return out;
+}
+
+/* Everything else (a document over several lines, --explain,
+ * --all-scores): parsed by jansson and re-serialised on one line. */
+static wt_err_t wt_classify_document(wt_classify_run_t *run, const char *text,
+                                     size_t len, char *errstr,
+                                     size_t errstr_size) {
+        wt_article_t art;
+        wt_prediction_t pred;
+        wt_err_t err;
+        char *line;
+
+        wt_jsonmem_enter(run->arena);
+        err = wt_article_parse(text, len, &run->fconf, run->max_bytes, &art,
+                               errstr, errstr_size);
+        if (!err && (err = wt_classify(run->model, run->scratch, &art.segs,
+                                       &pred)))
+                snprintf(errstr, errstr_size, "%s", wt_err_describe(err));
+        if (!err) {
+                json_object_set_new(art.root, "wiretag",
+                                    wt_classify_annotated(run, &art, &pred));
+                line = json_dumps(art.root,
+                                  JSON_COMPACT | JSON_REAL_PRECISION(6));
+                if (line) {
+                        fputs(line, stdout);
+                        fputc('\n', stdout);
+                        wt_jsonmem_free(line);
+                }
+        }
+        wt_article_clear(&art);
+        wt_jsonmem_leave(run->arena);
+        return err;
+}
+
+/* Options into run (and *path); a WT_EXIT_* status to return at once, or
+ * -1 to go on. */
+static int wt_classify_options(int argc, char **argv, wt_classify_run_t *run,
+                               const char **model_path, const char **fields) {
         static const struct option longopts[] = {
                 {"model", required_argument, NULL, 'm'},
                 {"explain", required_argument, NULL, 'e'},
@@ -70,42 +205,29 @@ int wt_cmd_classify(int argc, char **argv) {
                 {"fields", required_argument, NULL, 'f'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
-        const char *model_path = NULL, *path = "-", *fields = NULL;
-        wt_feature_conf_t fconf;
-        unsigned long explain = 0, max_bytes = 0;
-        wt_model_t *model;
-        wt_scratch_t *scratch;
-        wt_jsonmem_arena_t *arena = NULL;
-        wt_recbuf_t rec = {0};
-        wt_article_scan_t scan = {0};
-        wt_reader_t rd;
-        wt_contribution_t *contrib = NULL;
-        const char *text;
-        size_t len, failed = 0, done = 0;
-        char errstr[512];
-        int c, r, rc, all_scores = 0;
+        int c;
 
         while ((c = getopt_long(argc, argv, "m:h", longopts, NULL)) != -1) {
                 switch (c) {
                 case 'm':
-                        model_path = optarg;
+                        *model_path = optarg;
                         break;
                 case 'e':
                         if (wt_cli_parse_uint("classify", "--explain", optarg,
-                                              1, 1000, &explain))
+                                              1, 1000, &run->explain))
                                 return WT_EXIT_USAGE;
                         break;
                 case 'b':
                         if (wt_cli_parse_uint("classify", "--max-bytes",
                                               optarg, 1, (unsigned long)-1,
-                                              &max_bytes))
+                                              &run->max_bytes))
                                 return WT_EXIT_USAGE;
                         break;
                 case 'a':
-                        all_scores = 1;
+                        run->all_scores = 1;
                         break;
                 case 'f':
-                        fields = optarg;
+                        *fields = optarg;
                         break;
                 case 'h':
                         wt_classify_usage(stdout);
@@ -115,7 +237,7 @@ int wt_cmd_classify(int argc, char **argv) {
                         return WT_EXIT_USAGE;
                 }
         }
-        if (!model_path) {
+        if (!*model_path) {
                 wt_cli_error("classify", "a model is required (-m MODEL)");
                 return WT_EXIT_USAGE;
         }
@@ -124,26 +246,41 @@ int wt_cmd_classify(int argc, char **argv) {
                 return WT_EXIT_USAGE;
         }
         if (optind < argc)
-                path = argv[optind];
+                run->path = argv[optind];
+        return -1;
+}
 
-        if (!(model = wt_cli_load_model("classify", model_path)))
+int wt_cmd_classify(int argc, char **argv) {
+        const char *model_path = NULL, *fields = NULL, *text;
+        wt_classify_run_t run;
+        wt_reader_t rd;
+        size_t len, failed = 0, done = 0;
+        char errstr[512] = "";
+        int r, rc;
+
+        memset(&run, 0, sizeof(run));
+        run.path = "-";
+        if ((rc = wt_classify_options(argc, argv, &run, &model_path,
+                                      &fields)) >= 0)
+                return rc;
+        if (!(run.model = wt_cli_load_model("classify", model_path)))
                 return WT_EXIT_FAIL;
-        fconf = *wt_model_feature_conf(model);
-        if (fields && wt_cli_parse_fields("classify", fields, &fconf)) {
-                wt_model_destroy(model);
+        run.fconf = *wt_model_feature_conf(run.model);
+        if (fields && wt_cli_parse_fields("classify", fields, &run.fconf)) {
+                wt_model_destroy(run.model);
                 return WT_EXIT_USAGE;
         }
-        if (wt_reader_open(&rd, path, errstr, sizeof(errstr))) {
+        if (wt_reader_open(&rd, run.path, errstr, sizeof(errstr))) {
                 wt_cli_error("classify", "%s", errstr);
-                wt_model_destroy(model);
+                wt_model_destroy(run.model);
                 return WT_EXIT_FAIL;
         }
-        scratch = wt_scratch_new();
+        run.scratch = wt_scratch_new();
         wt_jsonmem_install();
-        arena = wt_jsonmem_arena_new(0);
-        if (explain)
-                contrib = calloc(explain, sizeof(*contrib));
-        if (!scratch || !arena || (explain && !contrib)) {
+        run.arena = wt_jsonmem_arena_new(0);
+        if (run.explain)
+                run.contrib = calloc(run.explain, sizeof(*run.contrib));
+        if (!run.scratch || !run.arena || (run.explain && !run.contrib)) {
                 wt_cli_error("classify", "out of memory");
                 rc = WT_EXIT_FAIL;
                 goto done;
@@ -159,161 +296,29 @@ int wt_cmd_classify(int argc, char **argv) {
 
         while ((r = wt_reader_next(&rd, &text, &len, errstr,
                                    sizeof(errstr))) == 1) {
-                wt_article_t art;
-                wt_prediction_t pred;
-                json_t *out;
-                char *line;
+                size_t tlen = wt_trim_line(text, len);
                 wt_err_t err;
-                size_t i, j, tlen = len;
-
-                while (tlen > 0 && (text[tlen - 1] == '\n' ||
-                                    text[tlen - 1] == '\r' ||
-                                    text[tlen - 1] == ' ' ||
-                                    text[tlen - 1] == '\t'))
-                        tlen--; /* the line's end: JSON whitespace */
-                if (!explain && !all_scores && !memchr(text, '\n', tlen)) {
-                        /* The common case: the scanner finds the text
-                         * fields without a DOM (jansson only for the odd
-                         * article, and for every error, so messages are
-                         * unchanged) and the record is spliced. */
-                        wt_jsonmem_enter(arena);
-                        err = wt_article_scan(text, len,
-                                              &fconf,
-                                              max_bytes, &scan, errstr,
-                                              sizeof(errstr));
-                        if (!err && (err = wt_classify(model, scratch,
-                                                       &scan.segs, &pred)))
-                                snprintf(errstr, sizeof(errstr), "%s",
-                                         wt_err_describe(err));
+                if (!run.explain && !run.all_scores &&
+                    !memchr(text, '\n', tlen)) {
+                        err = wt_classify_line(&run, text, len, tlen, errstr,
+                                               sizeof(errstr));
                         if (!err) {
-                                json_t *root = scan.root;
-                                memset(&art, 0, sizeof(art));
-                                /* A "wiretag" member to replace: that
-                                 * takes jansson's object. */
-                                if (!root && scan.has_wiretag &&
-                                    !(err = wt_article_parse(
-                                              text, len,
-                                              &fconf,
-                                              max_bytes, &art, errstr,
-                                              sizeof(errstr))))
-                                        root = art.root;
-                                if (!err) {
-                                        err = root ? wt_record_build(
-                                                             text, tlen, root,
-                                                             model, &pred,
-                                                             &rec)
-                                                   : wt_record_splice(
-                                                             text, tlen,
-                                                             scan.nonempty,
-                                                             model, &pred,
-                                                             &rec);
-                                        if (err)
-                                                snprintf(errstr,
-                                                         sizeof(errstr),
-                                                         "%s",
-                                                         wt_err_describe(
-                                                                 err));
-                                }
-                                wt_article_clear(&art);
+                                run.rec.data[run.rec.len] = '\n';
+                                fwrite(run.rec.data, 1, run.rec.len + 1,
+                                       stdout);
+                                run.rec.data[run.rec.len] = '\0';
                         }
-                        wt_article_scan_release(&scan);
-                        wt_jsonmem_leave(arena);
-                        if (err) {
-                                wt_report_bad(path, wt_reader_lineno(&rd),
-                                              err, errstr);
-                                failed++;
-                                continue;
-                        }
-                        rec.data[rec.len] = '\n';
-                        fwrite(rec.data, 1, rec.len + 1, stdout);
-                        rec.data[rec.len] = '\0';
-                        done++;
-                        continue;
+                } else {
+                        err = wt_classify_document(&run, text, len, errstr,
+                                                   sizeof(errstr));
                 }
-
-                wt_jsonmem_enter(arena);
-                err = wt_article_parse(text, len, &fconf,
-                                       max_bytes, &art, errstr,
-                                       sizeof(errstr));
-                if (!err &&
-                    (err = wt_classify(model, scratch, &art.segs, &pred)))
-                        snprintf(errstr, sizeof(errstr), "%s",
-                                 wt_err_describe(err));
                 if (err) {
-                        wt_report_bad(path, wt_reader_lineno(&rd), err,
+                        wt_report_bad(run.path, wt_reader_lineno(&rd), err,
                                       errstr);
-                        wt_article_clear(&art);
-                        wt_jsonmem_leave(arena);
                         failed++;
-                        continue;
-                }
-                while (len > 0 && (text[len - 1] == '\n' ||
-                                   text[len - 1] == '\r' ||
-                                   text[len - 1] == ' ' ||
-                                   text[len - 1] == '\t'))
-                        len--; /* the line's end: JSON whitespace */
-                if (!explain && !all_scores &&
-                    !memchr(text, '\n', len)) {
-                        /* The common case: splice the record (see
-                         * wt_record.h) instead of re-serialising. */
-                        err = wt_record_build(text, len, art.root, model,
-                                              &pred, &rec);
-                        wt_article_clear(&art);
-                        wt_jsonmem_leave(arena);
-                        if (err) {
-                                wt_report_bad(path, wt_reader_lineno(&rd),
-                                              err, wt_err_describe(err));
-                                failed++;
-                                continue;
-                        }
-                        rec.data[rec.len] = '\n';
-                        fwrite(rec.data, 1, rec.len + 1, stdout);
-                        rec.data[rec.len] = '\0';
+                } else {
                         done++;
-                        continue;
                 }
-                out = wt_prediction_json(model, &pred);
-                for (i = 0; explain && i < pred.ntags; i++) {
-                        size_t n;
-                        json_t *ex = json_array();
-                        if (wt_explain(model, &art.segs, pred.tags[i].label,
-                                       contrib, explain, &n))
-                                n = 0;
-                        for (j = 0; j < n; j++)
-                                json_array_append_new(
-                                        ex, json_pack("{s:s, s:f}", "ngram",
-                                                      contrib[j].ngram,
-                                                      "weight",
-                                                      (double)contrib[j]
-                                                              .weight));
-                        json_object_set_new(
-                                json_array_get(json_object_get(out, "labels"),
-                                               i),
-                                "explain", ex);
-                }
-                if (all_scores) {
-                        json_t *sc = json_object();
-                        for (i = 0; i < wt_model_nlabels(model); i++)
-                                json_object_set_new(
-                                        sc, wt_model_label(model, i),
-                                        json_pack("{s:f, s:f}", "score",
-                                                  (double)pred.scores[i],
-                                                  "threshold",
-                                                  (double)wt_model_threshold(
-                                                          model, i)));
-                        json_object_set_new(out, "scores", sc);
-                }
-                json_object_set_new(art.root, "wiretag", out);
-                line = json_dumps(art.root,
-                                  JSON_COMPACT | JSON_REAL_PRECISION(6));
-                if (line) {
-                        fputs(line, stdout);
-                        fputc('\n', stdout);
-                        wt_jsonmem_free(line);
-                }
-                wt_article_clear(&art);
-                wt_jsonmem_leave(arena);
-                done++;
         }
         if (r < 0) {
                 wt_cli_error("classify", "%s", errstr);
@@ -329,12 +334,12 @@ done:
                 wt_cli_error("classify", "cannot write output");
                 rc = WT_EXIT_FAIL;
         }
-        free(contrib);
-        wt_recbuf_free(&rec);
-        wt_article_scan_free(&scan);
-        wt_jsonmem_arena_destroy(arena);
-        wt_scratch_destroy(scratch);
+        free(run.contrib);
+        wt_recbuf_free(&run.rec);
+        wt_article_scan_free(&run.scan);
+        wt_jsonmem_arena_destroy(run.arena);
+        wt_scratch_destroy(run.scratch);
         wt_reader_close(&rd);
-        wt_model_destroy(model);
+        wt_model_destroy(run.model);
         return rc;
 }
