@@ -202,24 +202,34 @@ static WT_INLINE float wt_sigmoid(float z) {
         return 1.0f / (1.0f + expf(-z));
 }
 
-/* Scores of sentences [first, last) of a scratch hashed with
- * wt_features_hash_rows() (ids are rows). */
-static wt_err_t wt_score_range(const wt_model_t *m, wt_fscratch_t *fs,
-                               size_t first, size_t last, float *out) {
-        const wt_bucket_count_t *counts;
+/* Vector and scores of one range's counts. */
+static wt_err_t wt_score_counts(const wt_model_t *m, wt_fscratch_t *fs,
+                                const wt_bucket_count_t *counts,
+                                size_t ncounts, float *out) {
         const wt_feature_t *feats;
-        size_t ncounts, nfeats;
+        size_t nfeats;
         wt_err_t err;
 
-        err = wt_features_count(&m->conf, fs, first, last, &counts, &ncounts);
-        if (err)
-                return err;
         err = wt_vocab_vectorize_rows(&m->conf, m->vocab, fs, counts, ncounts,
                                       &feats, &nfeats);
         if (err)
                 return err;
         wt_dot(m, feats, nfeats, out);
         return WT_OK;
+}
+
+/* Scores of sentences [first, last) of a scratch hashed with
+ * wt_features_hash_rows() (ids are rows). */
+static wt_err_t wt_score_range(const wt_model_t *m, wt_fscratch_t *fs,
+                               size_t first, size_t last, float *out) {
+        const wt_bucket_count_t *counts;
+        size_t ncounts;
+        wt_err_t err;
+
+        err = wt_features_count(&m->conf, fs, first, last, &counts, &ncounts);
+        if (err)
+                return err;
+        return wt_score_counts(m, fs, counts, ncounts, out);
 }
 
 /* The weight rows and idf of a document's features are scattered over
@@ -244,21 +254,6 @@ static WT_INLINE void wt_prefetch_rows(const wt_model_t *m,
         }
 }
 
-/* Vector and scores of one range's counts. */
-static wt_err_t wt_score_counts(const wt_model_t *m, wt_fscratch_t *fs,
-                                const wt_bucket_count_t *counts,
-                                size_t ncounts, float *out) {
-        const wt_feature_t *feats;
-        size_t nfeats;
-        wt_err_t err;
-
-        err = wt_vocab_vectorize_rows(&m->conf, m->vocab, fs, counts, ncounts,
-                                      &feats, &nfeats);
-        if (err)
-                return err;
-        wt_dot(m, feats, nfeats, out);
-        return WT_OK;
-}
 
 wt_err_t wt_classify(const wt_model_t *m, wt_scratch_t *s,
                      const wt_segments_t *segs, wt_prediction_t *pred) {

@@ -398,6 +398,30 @@ size_t wt_features_ntokens(const wt_fscratch_t *fs) {
         return fs->ntokens;
 }
 
+/* The counting table's size for n ids (open addressing at load <= 0.5,
+ * a power of two), its storage grown to it if need be (never shrunk, so a
+ * warm scratch allocates nothing); 0 when out of memory. */
+static size_t wt_count_table_reserve(wt_fscratch_t *fs, size_t n) {
+        size_t cap = 64;
+        while (cap < 2 * n)
+                cap *= 2;
+        if (cap <= fs->tcap)
+                return cap;
+        free(fs->tkeys);
+        free(fs->tpos);
+        fs->tkeys = malloc(cap * sizeof(*fs->tkeys));
+        fs->tpos = malloc(cap * sizeof(*fs->tpos));
+        if (!fs->tkeys || !fs->tpos) {
+                free(fs->tkeys);
+                free(fs->tpos);
+                fs->tkeys = fs->tpos = NULL;
+                fs->tcap = 0;
+                return 0;
+        }
+        fs->tcap = cap;
+        return cap;
+}
+
 wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
                            size_t first, size_t last,
                            const wt_bucket_count_t **countsp,
@@ -415,23 +439,8 @@ wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
 
         /* Open addressing at load <= 0.5; bucket bits are hash bits, so
          * their low bits index the table directly. */
-        cap = 64;
-        while (cap < 2 * (hi - lo))
-                cap *= 2;
-        if (cap > fs->tcap) {
-                free(fs->tkeys);
-                free(fs->tpos);
-                fs->tkeys = malloc(cap * sizeof(*fs->tkeys));
-                fs->tpos = malloc(cap * sizeof(*fs->tpos));
-                if (!fs->tkeys || !fs->tpos) {
-                        free(fs->tkeys);
-                        free(fs->tpos);
-                        fs->tkeys = fs->tpos = NULL;
-                        fs->tcap = 0;
-                        return WT_ERR_NOMEM;
-                }
-                fs->tcap = cap;
-        }
+        if (!(cap = wt_count_table_reserve(fs, hi - lo)))
+                return WT_ERR_NOMEM;
         if (wt_grow((void **)&fs->counts, &fs->counts_cap, hi - lo,
                     sizeof(*fs->counts)))
                 return WT_ERR_NOMEM;
@@ -485,23 +494,8 @@ wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
                 return WT_OK;
         nids = fs->sent[fs->nsent];
 
-        cap = 64;
-        while (cap < 2 * nids)
-                cap *= 2;
-        if (cap > fs->tcap) {
-                free(fs->tkeys);
-                free(fs->tpos);
-                fs->tkeys = malloc(cap * sizeof(*fs->tkeys));
-                fs->tpos = malloc(cap * sizeof(*fs->tpos));
-                if (!fs->tkeys || !fs->tpos) {
-                        free(fs->tkeys);
-                        free(fs->tpos);
-                        fs->tkeys = fs->tpos = NULL;
-                        fs->tcap = 0;
-                        return WT_ERR_NOMEM;
-                }
-                fs->tcap = cap;
-        }
+        if (!(cap = wt_count_table_reserve(fs, nids)))
+                return WT_ERR_NOMEM;
         if (wt_grow((void **)&fs->counts, &fs->counts_cap, nids ? nids : 1,
                     sizeof(*fs->counts)))
                 return WT_ERR_NOMEM;

@@ -46,14 +46,6 @@ static int teardown(void **state) {
         return 0;
 }
 
-/** Assert that s contains sub (with both in the failure message). */
-#define assert_contains(s, sub)                                               \
-        do {                                                                  \
-                if (!strstr((s), (sub)))                                      \
-                        fail_msg("\"%s\" does not contain \"%s\"", (s),      \
-                                 (sub));                                      \
-        } while (0)
-
 /** Set key=value, which must succeed. */
 static void set_ok(ctx_t *c, const char *key, const char *value) {
         wt_err_t err = wt_config_set(&c->cfg, key, value, c->err,

@@ -52,13 +52,6 @@ static int teardown(void **state) {
         return 0;
 }
 
-#define assert_contains(s, sub)                                               \
-        do {                                                                  \
-                if (!strstr((s), (sub)))                                      \
-                        fail_msg("\"%s\" does not contain \"%s\"", (s),      \
-                                 (sub));                                      \
-        } while (0)
-
 /* The minimal config, with the lines in extra, loaded from a file. */
 static wt_err_t load(ctx_t *c, const char *extra) {
         char content[4096];

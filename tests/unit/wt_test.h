@@ -43,6 +43,15 @@ static inline const char *wt_test_fixture_n(int slot, const char *name) {
 }
 #define wt_test_fixture(name) wt_test_fixture_n(0, name)
 
+/** Assert that string s contains sub (with both in the failure message;
+ *  cmocka's fail_msg, so include <cmocka.h> first). */
+#define assert_contains(s, sub)                                               \
+        do {                                                                  \
+                if (!strstr((s), (sub)))                                      \
+                        fail_msg("\"%s\" does not contain \"%s\"", (s),      \
+                                 (sub));                                      \
+        } while (0)
+
 /** The shared data folder ($WT_SHARED_DATA), or NULL when it is absent:
  *  the caller then skips with a message. */
 static inline const char *wt_test_shared_data(void) {
