@@ -3,16 +3,21 @@
 
   report.py --out bench/out --dest bench
 
-Reads, from --out: machine.txt, hotloop.csv (wiretag-bench), peers.md,
-peers.csv and peers-threads.dat (bench/peers.sh), e2e.md and e2e-lag.dat
-(bench/e2e.sh); and bench/results/scaling-*core.csv (bench/scaling.sh on a
-larger machine). Parts whose inputs are missing are reported as not run.
+Reads, from --out: machine.txt, run.txt (how long each piece took, which
+were skipped), hotloop.csv and hotloop-baseline.csv (wiretag-bench),
+classify.csv (the whole `wiretag classify` process, bench/run.sh),
+peers.md, peers.csv, peers-threads.dat and <dataset>/meta.json
+(bench/peers.sh), e2e.csv, e2e.md and e2e-lag.dat (bench/e2e.sh); and
+bench/results/scaling-*core.csv (bench/scaling.sh on a larger machine).
+Parts whose inputs are missing, or that run.txt says were skipped, are
+reported as not run; the headline's rows that need them say so.
 Writes DEST/RESULTS.md; the plots and the CSVs they are drawn from go to
 bench/results/ when DEST is bench, else to DEST.
 """
 import argparse
 import csv
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -26,7 +31,29 @@ TARGET_MBPS = 1000.0
 TARGET_X_FASTTEXT = 50.0
 TARGET_X_FASTTEXT_90 = 20.0
 TARGET_SCALING = 0.9
-TARGET_E2E = 0.9
+
+# The throughput targets of the headline table: wiretag's figure over the
+# one it is set against, each from the same run.
+TARGET_E2E = 0.5            # wiretag run / bare kcat copy
+GOAL_E2E = 0.9              # ... and the goal beyond it
+TARGET_CLASSIFY_HOT = 0.7   # wiretag classify, whole process / hot loop
+TARGET_CLASSIFY_FT = 10.0   # wiretag classify / fastText predict, Reuters
+TARGET_BASELINE = 3.0       # hot loop / BASELINE
+TARGET_VW = 2.0             # wiretag / Vowpal Wabbit, AG News
+
+# The hot loop before the optimisation work: bench/run.sh on 2026-11-27,
+# conflict-v1 on Reuters-21578 train, one thread, on the 2-core AMD EPYC
+# development machine. A fixed "before"; run.sh measures conflict-v1 on
+# the same corpus again (hotloop-baseline.csv) to set beside it.
+BASELINE = {
+    "model": "conflict-v1",
+    "articles_per_s": 113309.0,
+    "mb_per_s": 90.0,
+    "ns_per_token": 64.0,
+    "date": "2026-11-27",
+    "cpu": "AMD EPYC",
+    "cores": 2,
+}
 
 
 def read_csv(path):
@@ -41,6 +68,25 @@ def read_text(path):
         return None
     with open(path) as f:
         return f.read().strip()
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def read_run(path):
+    """run.txt from bench/run.sh: "PIECE SECONDS" or "PIECE skipped" a
+    line, then "total SECONDS", and "quick" for a --quick run."""
+    run = {}
+    for line in (read_text(path) or "").splitlines():
+        parts = line.split()
+        if parts:
+            run[parts[0]] = parts[1] if len(parts) > 1 else True
+    return run
 
 
 def num(v, default=0.0):
@@ -240,19 +286,215 @@ def before_after(cores):
     return "\n".join(lines)
 
 
-def headline(hot, peers, scaling, e2e):
-    """The figures the targets are about, each beside its target."""
-    out = []
+NOT_MEASURED = "not measured in this run"
 
-    def pick(model_prefix, corpus, threads=1):
-        for r in hot:
-            if (r["model"].startswith(model_prefix)
-                    and r["corpus_desc"] == corpus
-                    and int(r["threads"]) == threads):
-                return r
-        return None
 
-    r = pick("conflict", "Reuters-21578 train")
+def pick(rows, model_prefix, corpus, threads=1):
+    """The first wiretag-bench row of a model, corpus and thread count."""
+    for r in rows:
+        if (r.get("model", "").startswith(model_prefix)
+                and r.get("corpus_desc") == corpus
+                and int(num(r.get("threads"))) == threads):
+            return r
+    return None
+
+
+def peer_row(peers, dataset, tool, mode, threads="1"):
+    """A peers.csv prediction row with a rate: TOOL on DATASET, MODE a
+    piece of its mode column."""
+    for p in peers:
+        if (p.get("dataset") == dataset
+                and p.get("tool", "").lower() == tool.lower()
+                and mode in p.get("mode", "")
+                and str(p.get("threads")) == threads
+                and num(p.get("predict_docs_per_s")) > 0):
+            return p
+    return None
+
+
+def ratio_cell(x):
+    return f"**{x:.2f}x**" if x < 10 else f"**{x:.1f}x**"
+
+
+def verdict(ratio, target):
+    return "met" if ratio >= target else "not met"
+
+
+def machine_field(machine, key):
+    for line in (machine or "").splitlines():
+        if line.startswith(key + ":"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
+    """The throughput targets, each computed from this run's figures.
+
+    MISSING maps a source (hotloop, classify, peers, e2e) to why it is
+    absent, for the rows that need it."""
+    rows = []
+
+    def row(n, what, target, figures=None, ratio=None, result=None,
+            source=None):
+        if ratio is None:
+            why = missing.get(source) or "no figure for it in the results"
+            figures, ratio_s, result = why, "–", NOT_MEASURED
+        else:
+            ratio_s = ratio_cell(ratio)
+        rows.append(f"| {n} | {what} | {figures} | {ratio_s} | {target} "
+                    f"| {result} |")
+
+    # 1. wiretag run against a bare copy of the same topic (e2e.sh).
+    runs = {e.get("run"): e for e in e2e}
+    wt = runs.get("wiretag run, to the last commit")
+    copy = runs.get("bare copy, librdkafka defaults")
+    what = ("`wiretag run` end to end (config/wiretag.properties with its "
+            "routes, real broker) ÷ a bare kcat consume→produce copy of "
+            "the same topic")
+    target = f"≥ {TARGET_E2E}x (goal {GOAL_E2E}x)"
+    if (wt and copy and num(copy.get("articles_per_s")) > 0
+            and num(wt.get("articles_per_s")) > 0):
+        r = num(wt["articles_per_s"]) / num(copy["articles_per_s"])
+        figures = (f"wiretag run **{fmt_int(wt['articles_per_s'])} "
+                   f"articles/s** ({num(wt.get('mb_per_s')):.1f} MB/s); "
+                   f"kcat copy with librdkafka's defaults "
+                   f"{fmt_int(copy['articles_per_s'])} articles/s; "
+                   f"{fmt_int(wt.get('articles'))} articles, broker, "
+                   f"clients and wiretag on the same cores")
+        copies = [e for e in e2e if e.get("run", "").startswith("bare copy")
+                  and num(e.get("articles_per_s")) > 0]
+        best = max(copies, key=lambda e: num(e["articles_per_s"]))
+        if best is not copy:
+            rb = num(wt["articles_per_s"]) / num(best["articles_per_s"])
+            figures += (f" (the fastest copy, {best['run'][11:]}: "
+                        f"{fmt_int(best['articles_per_s'])} articles/s, "
+                        f"{rb:.2f}x)")
+        result = verdict(r, TARGET_E2E)
+        if r >= TARGET_E2E:
+            result += f"; goal {GOAL_E2E}x " + verdict(r, GOAL_E2E)
+        row(1, what, target, figures, r, result)
+    else:
+        row(1, what, target, source="e2e")
+
+    # 2a. wiretag classify, the whole process, against its own hot loop on
+    # the same model and corpus (run.sh: classify.csv and hotloop.csv).
+    c = classify[0] if classify else None
+    h = None
+    if c:
+        h = pick(hot, c["model"], CORPORA.get(c["corpus"], c["corpus"]))
+    what = ("`wiretag classify`, whole process ÷ its hot loop "
+            "(wiretag-bench), same model and corpus, 1 thread")
+    target = f"≥ {TARGET_CLASSIFY_HOT}x"
+    if (c and h and num(c.get("articles_per_s")) > 0
+            and num(h.get("articles_per_s")) > 0):
+        r = num(c["articles_per_s"]) / num(h["articles_per_s"])
+        figures = (f"`wiretag classify` **{fmt_int(c['articles_per_s'])} "
+                   f"articles/s** (median of {c['runs']} runs, "
+                   f"{num(c['median_s']):.3f} s for "
+                   f"{fmt_int(c['articles'])} articles, "
+                   f"{num(c['bytes']) / 1e6:.1f} MB of JSON, start-up and "
+                   f"model load included, output to /dev/null); hot loop "
+                   f"{fmt_int(h['articles_per_s'])} articles/s; "
+                   f"{h['model']} on {h['corpus_desc']}")
+        row("2a", what, target, figures, r, verdict(r, TARGET_CLASSIFY_HOT))
+    else:
+        row("2a", what, target,
+            source="classify" if not c else "hotloop")
+
+    # 2b. wiretag classify against fastText predict on the held-out
+    # Reuters part (peers.sh), load timed apart for both.
+    cl = peer_row(peers, "reuters", "wiretag", "wiretag classify")
+    ft = peer_row(peers, "reuters", "fasttext", "fasttext predict")
+    what = ("`wiretag classify` ÷ fastText `predict`, held-out Reuters, "
+            "each tool's Reuters-topic model, 1 process")
+    target = f"≥ {TARGET_CLASSIFY_FT:.0f}x"
+    if cl and ft:
+        r = num(cl["predict_docs_per_s"]) / num(ft["predict_docs_per_s"])
+        m = meta.get("reuters", {})
+        part = (f"the last {fmt_int(m['test_docs'])} Reuters train "
+                f"articles, held out of training" if m.get("test_docs")
+                else "the held-out part of Reuters train")
+        labels = (f", wiretag's model {m['labels_train']} of the 90 "
+                  f"topics (those in its training part)"
+                  if m.get("labels_train") else "")
+        figures = (f"`wiretag classify` **{fmt_int(cl['predict_docs_per_s'])} "
+                   f"docs/s**, `fasttext predict` "
+                   f"{fmt_int(ft['predict_docs_per_s'])} docs/s, on {part}"
+                   f"{labels}; start-up and model load timed apart "
+                   f"({num(cl.get('load_s')):.3f} s and "
+                   f"{num(ft.get('load_s')):.3f} s)")
+        row("2b", what, target, figures, r, verdict(r, TARGET_CLASSIFY_FT))
+    else:
+        row("2b", what, target, source="peers")
+
+    # 3. the hot loop against the fixed baseline.
+    b = pick(base, BASELINE["model"], "Reuters-21578 train") or pick(
+        hot, BASELINE["model"], "Reuters-21578 train")
+    what = (f"hot loop, {BASELINE['model']} on Reuters-21578 train, 1 "
+            f"thread ÷ the same before the optimisation work")
+    target = f"≥ {TARGET_BASELINE:.0f}x"
+    if b and num(b.get("articles_per_s")) > 0:
+        r = num(b["articles_per_s"]) / BASELINE["articles_per_s"]
+        figures = (f"**{fmt_int(b['articles_per_s'])} articles/s** "
+                   f"({num(b['mb_per_s']):.0f} MB/s, "
+                   f"{num(b['ns_per_token']):.0f} ns/token); before: "
+                   f"{fmt_int(BASELINE['articles_per_s'])} articles/s "
+                   f"({BASELINE['mb_per_s']:.0f} MB/s, "
+                   f"{BASELINE['ns_per_token']:.0f} ns/token, "
+                   f"{BASELINE['date']}, a constant in bench/report.py)")
+        cpu = machine_field(machine, "cpu")
+        cores = machine_field(machine, "cores")
+        if cpu != BASELINE["cpu"] or cores != str(BASELINE["cores"]):
+            figures += (f"; the before figure is from a "
+                        f"{BASELINE['cores']}-core {BASELINE['cpu']}, not "
+                        f"this machine, so the ratio compares machines too")
+        row(3, what, target, figures, r, verdict(r, TARGET_BASELINE))
+    else:
+        row(3, what, target, source="baseline")
+
+    # 4. wiretag against Vowpal Wabbit on AG News (peers.sh), the pairing
+    # of peers.md: wiretag-bench at the same parallelism over vw -t.
+    wb = peer_row(peers, "agnews", "wiretag", "wiretag-bench")
+    wc = peer_row(peers, "agnews", "wiretag", "wiretag classify")
+    vw = peer_row(peers, "agnews", "vowpal wabbit", "vw -t")
+    what = ("wiretag hot loop ÷ Vowpal Wabbit `vw -t`, AG News, docs/s, "
+            "1 thread")
+    target = f"≥ {TARGET_VW:.0f}x"
+    if wb and vw:
+        r = num(wb["predict_docs_per_s"]) / num(vw["predict_docs_per_s"])
+        m = meta.get("agnews", {})
+        part = (f"the last {fmt_int(m['test_docs'])} AG News test "
+                f"articles, held out of training" if m.get("test_docs")
+                else "the held-out part of AG News test")
+        figures = (f"wiretag-bench **{fmt_int(wb['predict_docs_per_s'])} "
+                   f"docs/s**")
+        if wc:
+            rc = num(wc["predict_docs_per_s"]) / num(vw["predict_docs_per_s"])
+            figures += (f" (`wiretag classify` "
+                        f"{fmt_int(wc['predict_docs_per_s'])}: {rc:.2f}x)")
+        figures += (f", `vw -t` {fmt_int(vw['predict_docs_per_s'])} docs/s, "
+                    f"on {part}, model load apart")
+        row(4, what, target, figures, r, verdict(r, TARGET_VW))
+    else:
+        row(4, what, target, source="peers")
+
+    return "\n".join(
+        ["| | what | measured in this run | ratio | target | result |",
+         "| --- | --- | --- | ---: | --- | --- |"] + rows)
+
+
+def headline(hot, base, classify, peers, scaling, e2e, meta, machine,
+             missing):
+    """The throughput targets as a table, then the other figures the
+    benchmark's targets are about, each beside its target."""
+    out = [targets_table(hot, base, classify, peers, e2e, meta, machine,
+                         missing), "",
+           "Each ratio is wiretag's figure over the one beside it, both from "
+           "this run; the only figure not measured by it is target 3's "
+           "before, a constant in bench/report.py (`BASELINE`). The "
+           "sections below hold every figure in full.", ""]
+
+    r = pick(hot, "conflict", "Reuters-21578 train")
     if r:
         out.append(
             f"- Hot loop, one thread, {r['model']} on Reuters: "
@@ -262,7 +504,7 @@ def headline(hot, peers, scaling, e2e):
             f"{TARGET_MBPS:.0f} MB/s: "
             f"{'met' if num(r['mb_per_s']) >= TARGET_MBPS else 'not met'}"
             f" ({num(r['mb_per_s']) / TARGET_MBPS:.2f} of it).")
-    r90 = pick("reuters", "Reuters-21578 train")
+    r90 = pick(hot, "reuters", "Reuters-21578 train")
     if r90:
         out.append(
             f"- Hot loop, one thread, 90-label Reuters model on Reuters: "
@@ -318,21 +560,35 @@ def headline(hot, peers, scaling, e2e):
                 f"- Scaling efficiency (speed-up / threads), {label}: "
                 f"{desc}; target {TARGET_SCALING}: "
                 f"{'met' if worst >= TARGET_SCALING else 'not met'}.{note}")
-    runs = {e.get("run"): e for e in e2e}
-    wt = runs.get("wiretag run, to the last commit")
-    copy = runs.get("bare copy, librdkafka defaults")
-    if wt and copy and num(copy.get("articles_per_s")) > 0:
-        ratio = num(wt["articles_per_s"]) / num(copy["articles_per_s"])
-        out.append(
-            f"- End to end on the real broker, {fmt_int(wt.get('articles'))} "
-            f"articles: wiretag "
-            f"run **{fmt_int(wt['articles_per_s'])} articles/s** "
-            f"({num(wt['mb_per_s']):.1f} MB/s), a bare kcat copy "
-            f"{fmt_int(copy['articles_per_s'])} articles/s: "
-            f"**{ratio:.2f}x** (target {TARGET_E2E}x: "
-            f"{'met' if ratio >= TARGET_E2E else 'not met'}; broker, "
-            f"clients and wiretag share the same cores).")
     return "\n".join(out)
+
+
+PIECES = [("setup", "install and build"), ("hotloop", "hot loop"),
+          ("classify", "`wiretag classify`"), ("peers", "peers"),
+          ("e2e", "end to end")]
+
+
+def run_length(run):
+    """How long the run took, from run.txt; empty when not recorded."""
+    total = num(run.get("total"), None)
+    if total is None:
+        return ""
+
+    def minutes(s):
+        if s < 60:
+            return f"{s:.0f} s"
+        return f"{s / 60:.0f} min" if s >= 600 else f"{s / 60:.1f} min"
+
+    parts = []
+    for key, name in PIECES:
+        v = run.get(key)
+        if v == "skipped":
+            parts.append(f"{name} skipped")
+        elif v is not None:
+            parts.append(f"{name} {minutes(num(v))}")
+    kind = "This `--quick` run" if run.get("quick") else "This run"
+    return (f" {kind} took {minutes(total)} on the machine below ("
+            + ", ".join(parts) + ").")
 
 
 def main():
@@ -344,34 +600,72 @@ def main():
 
     plotdir = RESULTS if os.path.abspath(args.dest) == HERE else args.dest
     os.makedirs(plotdir, exist_ok=True)
-    machine = read_text(os.path.join(args.out, "machine.txt")) or "(unknown)"
-    hot = describe_corpora(read_csv(os.path.join(args.out, "hotloop.csv")))
-    peers = read_csv(os.path.join(args.out, "peers.csv"))
-    e2e = read_csv(os.path.join(args.out, "e2e.csv"))
+    out = args.out
+
+    def path(name):
+        return os.path.join(out, name)
+
+    # What a --skip option left out is not this run's, even where an
+    # earlier run's files are still in --out.
+    run = read_run(path("run.txt"))
+    skipped = {k for k, v in run.items() if v == "skipped"}
+    missing = {}
+    for piece, flag in [("peers", "--skip-peers"), ("e2e", "--skip-e2e")]:
+        if piece in skipped:
+            missing[piece] = f"left out: `bench/run.sh {flag}`"
+    for piece, name in [("hotloop", "hotloop.csv"),
+                        ("baseline", "hotloop-baseline.csv"),
+                        ("classify", "classify.csv"),
+                        ("peers", "peers.csv"), ("e2e", "e2e.csv")]:
+        if piece not in missing and not os.path.exists(path(name)):
+            missing[piece] = f"no `{name}` in the results"
+
+    machine = read_text(path("machine.txt")) or "(unknown)"
+    hot = describe_corpora(read_csv(path("hotloop.csv")))
+    base = describe_corpora(read_csv(path("hotloop-baseline.csv")))
+    classify = read_csv(path("classify.csv"))
+    peers, peers_md, e2e, e2e_md = [], None, [], None
+    if "peers" not in skipped:
+        peers = read_csv(path("peers.csv"))
+        peers_md = read_text(path("peers.md"))
+    if "e2e" not in skipped:
+        e2e = read_csv(path("e2e.csv"))
+        e2e_md = read_text(path("e2e.md"))
+    meta = {}
+    if "peers" not in skipped:
+        for ds in ["reuters", "agnews"]:
+            meta[ds] = read_json(os.path.join(out, ds, "meta.json"))
     scaling = load_scaling()
 
     # Keep the data behind the published figures beside them.
-    for name in ["hotloop.csv", "peers.csv", "e2e.csv", "machine.txt"]:
-        src = os.path.join(args.out, name)
-        if os.path.exists(src) and plotdir == RESULTS:
+    for name, piece in [("hotloop.csv", None),
+                        ("hotloop-baseline.csv", None),
+                        ("classify.csv", None), ("peers.csv", "peers"),
+                        ("e2e.csv", "e2e"), ("machine.txt", None),
+                        ("run.txt", None)]:
+        src = path(name)
+        if (os.path.exists(src) and plotdir == RESULTS
+                and piece not in skipped):
             shutil.copy(src, os.path.join(RESULTS, name))
 
-    threads_png = plot_threads(plotdir, hot, scaling,
-                               os.path.join(args.out, "peers-threads.dat"))
-    lag_png = plot_lag(plotdir, os.path.join(args.out, "e2e-lag.dat"))
+    threads_png = plot_threads(
+        plotdir, hot, scaling,
+        None if "peers" in skipped else path("peers-threads.dat"))
+    lag_png = plot_lag(plotdir,
+                       None if "e2e" in skipped else path("e2e-lag.dat"))
     rel = os.path.relpath(plotdir, args.dest)
 
     md = []
     md.append("# wiretag benchmark results\n")
-    md.append("Regenerated by `bash bench/run.sh` (about ten minutes on "
-              "2 cores; `--quick` for a smoke run). Every figure below is "
-              "one this command measured on the machine described; the "
-              "CSVs beside the plots in `bench/results/` hold the raw "
-              "rows.\n")
+    md.append("Regenerated by `bash bench/run.sh` (`--quick` for a smoke "
+              "run). Every figure below is one this command measured on "
+              "the machine described; the CSVs beside the plots in "
+              "`bench/results/` hold the raw rows." + run_length(run) + "\n")
     md.append("## Machine\n")
     md.append("```\n" + machine + "\n```\n")
     md.append("## Headline\n")
-    md.append(headline(hot, peers, scaling, e2e) or "(nothing measured)")
+    md.append(headline(hot, base, classify, peers, scaling, e2e, meta,
+                       machine, missing))
     md.append("")
     if threads_png:
         md.append(f"![throughput against threads]({rel}/{threads_png})\n")
@@ -391,6 +685,24 @@ def main():
         md.append(hotloop_table(hot) + "\n")
     else:
         md.append("(not run)\n")
+    if base:
+        md.append(f"{BASELINE['model']}, the model the hot loop's before "
+                  f"figure ({fmt_int(BASELINE['articles_per_s'])} "
+                  f"articles/s on {BASELINE['date']}) was measured with, "
+                  f"on the same corpus with one thread, in this run:\n")
+        md.append(hotloop_table(base) + "\n")
+    for c in classify:
+        md.append(f"`wiretag classify -m {c['model']}` as a user runs it "
+                  f"(start-up, model load, reading, classifying, writing "
+                  f"to /dev/null) on "
+                  f"{CORPORA.get(c['corpus'], c['corpus'])}, "
+                  f"{fmt_int(c['articles'])} articles, "
+                  f"{num(c['bytes']) / 1e6:.1f} MB of JSON: median "
+                  f"{num(c['median_s']):.3f} s, best "
+                  f"{num(c['best_s']):.3f} s of {c['runs']} runs after an "
+                  f"untimed one; **{fmt_int(c['articles_per_s'])} "
+                  f"articles/s**, {num(c['mb_per_s']):.1f} MB/s of "
+                  f"JSON.\n")
     if scaling:
         md.append(f"### Thread scaling on {scaling[0]} cores\n")
         md.append(f"From `bench/scaling.sh` (`bench/results/{scaling[4]}`), "
@@ -402,12 +714,10 @@ def main():
             md.append(ba + "\n")
 
     md.append("## Peers: fastText, Vowpal Wabbit, scikit-learn, liblinear\n")
-    md.append(read_text(os.path.join(args.out, "peers.md"))
-              or "(not run: bench/run.sh --skip-peers)")
+    md.append(peers_md or "(not run: bench/run.sh --skip-peers)")
     md.append("")
     md.append("## End to end, with the real broker\n")
-    md.append(read_text(os.path.join(args.out, "e2e.md"))
-              or "(not run: bench/run.sh --skip-e2e)")
+    md.append(e2e_md or "(not run: bench/run.sh --skip-e2e)")
     md.append("")
     if lag_png:
         md.append(f"![consumer lag]({rel}/{lag_png})\n")

@@ -15,8 +15,11 @@
 # Steps: install what the benchmarks need (bench/install-deps.sh), build
 # wiretag in build-bench (Release), train the 90-label Reuters model the
 # hot loop is also measured with, run the hot-loop benchmark
-# (wiretag-bench) over every corpus with 1..N threads, the peers, the
-# end-to-end benchmark, then bench/report.py writes RESULTS.md and the
+# (wiretag-bench) over every corpus with 1..N threads, and conflict-v1 on
+# Reuters for the hot loop's "before" baseline, time the whole `wiretag
+# classify` process on the 90-label model and Reuters, run the peers and
+# the end-to-end benchmark; then bench/report.py writes RESULTS.md (its
+# headline: each throughput target beside what this run measured) and the
 # plots (bench/results/*.png, with the CSVs they come from).
 #
 # Thread scaling beyond this machine's cores: bench/scaling.sh on a larger
@@ -37,7 +40,7 @@ while [ $# -gt 0 ]; do
     --out) out=${2:?--out needs a folder}; shift ;;
     --skip-peers) peers=0 ;;
     --skip-e2e) e2e=0 ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -52,6 +55,20 @@ fi
 mkdir -p "$out"
 log() { echo "[$(date +%T)] bench: $*" >&2; }
 
+# How long each piece took and which ran, for the report: it states the
+# run's length and leaves out what a --skip option left stale in $out.
+t_all=$SECONDS
+t_piece=$SECONDS
+: >"$out/run.txt"
+piece() {  # piece NAME [skipped]: the time since the last piece is NAME's
+  if [ "${2:-}" = skipped ]; then
+    echo "$1 skipped" >>"$out/run.txt"
+  else
+    echo "$1 $((SECONDS - t_piece))" >>"$out/run.txt"
+  fi
+  t_piece=$SECONDS
+}
+
 log "installing benchmark dependencies"
 bash bench/install-deps.sh
 
@@ -59,6 +76,7 @@ build=build-bench
 log "building wiretag (Release) in $build"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" >/dev/null
+piece setup
 
 # The machine, for the report.
 {
@@ -103,11 +121,61 @@ log "hot loop: wiretag-bench, threads $threads, $reps repetitions"
   "${corpora[@]}" --threads "$threads" --reps "$reps" --seconds "$seconds" \
   --csv "$out/hotloop.csv" | tee "$out/hotloop.txt"
 
+# The hot loop's "before" figure (BASELINE in bench/report.py) was
+# conflict-v1 on Reuters train, one thread: the same once more, to set
+# beside it (a few seconds).
+log "hot loop: conflict-v1 on Reuters train, 1 thread, for the baseline"
+"$build/wiretag-bench" --model models/conflict-v1.wtm \
+  --data "$shared/reuters21578/train.jsonl" --threads 1 --reps "$reps" \
+  --seconds "$seconds" --csv "$out/hotloop-baseline.csv" --quiet \
+  >"$out/hotloop-baseline.txt"
+piece hotloop
+
+# `wiretag classify` as a user runs it, start-up and model load included,
+# on the model and corpus of a hot-loop row above (reuters-90 on Reuters
+# train), output to /dev/null: one untimed run, then the median and the
+# best of the timed ones (about a second in all).
+classify_runs=5
+[ "$quick" = 1 ] && classify_runs=3
+log "wiretag classify, whole process: reuters-90 on Reuters train, $classify_runs runs"
+python3 - "$out/classify.csv" "$classify_runs" "$build/wiretag" \
+  "$reuters_model" "$shared" reuters21578/train.jsonl <<'EOF'
+import csv, os, subprocess, sys, time
+dest, runs, wiretag, model, shared, corpus = sys.argv[1:]
+path = os.path.join(shared, corpus)
+with open(path, "rb") as f:
+    articles = sum(1 for line in f if line.strip())
+size = os.path.getsize(path)
+times = []
+for i in range(int(runs) + 1):
+    t0 = time.perf_counter()
+    subprocess.run([wiretag, "classify", "-m", model, path], check=True,
+                   stdout=subprocess.DEVNULL)
+    if i:
+        times.append(time.perf_counter() - t0)
+times.sort()
+med = times[len(times) // 2]
+with open(dest, "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["model", "corpus", "articles", "bytes", "runs", "best_s",
+                "median_s", "articles_per_s", "mb_per_s"])
+    w.writerow([os.path.basename(model), corpus, articles, size, len(times),
+                f"{times[0]:.4f}", f"{med:.4f}", f"{articles / med:.1f}",
+                f"{size / med / 1e6:.2f}"])
+print(f"wiretag classify: {articles} articles, {size / 1e6:.1f} MB, median "
+      f"{med:.3f} s (best {times[0]:.3f} s): {articles / med:,.0f} "
+      f"articles/s", file=sys.stderr)
+EOF
+piece classify
+
 if [ "$peers" = 1 ]; then
   log "peers: bench/peers.sh"
   peers_args=(--out "$out" --build "$build")
   [ "$quick" = 1 ] && peers_args+=(--quick)
   bash bench/peers.sh "${peers_args[@]}"
+  piece peers
+else
+  piece peers skipped
 fi
 if [ "$e2e" = 1 ]; then
   log "end to end: bench/e2e.sh"
@@ -116,7 +184,12 @@ if [ "$e2e" = 1 ]; then
   else
     bash bench/e2e.sh --out "$out" --build "$build"
   fi
+  piece e2e
+else
+  piece e2e skipped
 fi
+echo "total $((SECONDS - t_all))" >>"$out/run.txt"
+[ "$quick" = 1 ] && echo "quick" >>"$out/run.txt"
 
 dest=bench
 [ "$quick" = 1 ] && dest=$out
