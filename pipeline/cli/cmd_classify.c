@@ -90,34 +90,19 @@ static size_t wt_trim_line(const char *text, size_t len) {
 static wt_err_t wt_classify_line(wt_classify_run_t *run, const char *text,
                                  size_t len, size_t tlen, char *errstr,
                                  size_t errstr_size) {
-        wt_article_t art;
         wt_prediction_t pred;
-        json_t *root;
         wt_err_t err;
 
-        memset(&art, 0, sizeof(art));
         wt_jsonmem_enter(run->arena);
         err = wt_article_scan(text, len, &run->fconf, run->max_bytes,
                               &run->scan, errstr, errstr_size);
         if (!err && (err = wt_classify(run->model, run->scratch,
                                        &run->scan.segs, &pred)))
                 snprintf(errstr, errstr_size, "%s", wt_err_describe(err));
-        root = run->scan.root;
-        /* A "wiretag" member to replace: that takes jansson's object. */
-        if (!err && !root && run->scan.has_wiretag &&
-            !(err = wt_article_parse(text, len, &run->fconf, run->max_bytes,
-                                     &art, errstr, errstr_size)))
-                root = art.root;
-        if (!err) {
-                err = root ? wt_record_build(text, tlen, root, run->model,
-                                             &pred, &run->rec)
-                           : wt_record_splice(text, tlen, run->scan.nonempty,
-                                              run->model, &pred, &run->rec);
-                if (err)
-                        snprintf(errstr, errstr_size, "%s",
-                                 wt_err_describe(err));
-        }
-        wt_article_clear(&art);
+        if (!err)
+                err = wt_record_from_scan(text, tlen, &run->scan, &run->fconf,
+                                          run->max_bytes, run->model, &pred,
+                                          &run->rec, errstr, errstr_size);
         wt_article_scan_release(&run->scan);
         wt_jsonmem_leave(run->arena);
         return err;

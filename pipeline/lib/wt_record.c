@@ -165,6 +165,37 @@ wt_err_t wt_record_splice(const char *json, size_t len, int nonempty,
         return WT_OK;
 }
 
+wt_err_t wt_record_from_scan(const char *json, size_t len,
+                             const wt_article_scan_t *sc,
+                             const wt_feature_conf_t *conf, size_t max_bytes,
+                             const wt_model_t *model,
+                             const wt_prediction_t *pred, wt_recbuf_t *out,
+                             char *errstr, size_t errstr_size) {
+        wt_article_t art;
+        wt_err_t err;
+
+        if (!sc->root && !sc->has_wiretag)
+                err = wt_record_splice(json, len, sc->nonempty, model, pred,
+                                       out);
+        else if (sc->root)
+                err = wt_record_build(json, len, sc->root, model, pred, out);
+        else {
+                /* A "wiretag" member to replace: that takes an object. */
+                memset(&art, 0, sizeof(art));
+                err = wt_article_parse(json, len, conf, max_bytes, &art,
+                                       errstr, errstr_size);
+                if (err) {
+                        wt_article_clear(&art);
+                        return err;
+                }
+                err = wt_record_build(json, len, art.root, model, pred, out);
+                wt_article_clear(&art);
+        }
+        if (err)
+                snprintf(errstr, errstr_size, "%s", wt_err_describe(err));
+        return err;
+}
+
 void wt_recbuf_free(wt_recbuf_t *out) {
         free(out->data);
         memset(out, 0, sizeof(*out));

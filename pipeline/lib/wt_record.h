@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "wt_article.h"
 #include "wt_err.h"
 #include "wt_model.h"
 
@@ -46,6 +47,19 @@ wt_err_t wt_record_build(const char *json, size_t len, json_t *root,
 wt_err_t wt_record_splice(const char *json, size_t len, int nonempty,
                           const wt_model_t *model,
                           const wt_prediction_t *pred, wt_recbuf_t *out);
+
+/** The labeled record of an article that wt_article_scan() read from
+ *  json[0..len) into sc (conf and max_bytes as given to that scan): the
+ *  splice when the scan built no DOM, else wt_record_build() over the
+ *  scan's object, or over one jansson parses now when the article has a
+ *  "wiretag" member to replace. The caller brackets the scan and this
+ *  call in one wt_jsonmem bracket. On failure errstr says why. */
+wt_err_t wt_record_from_scan(const char *json, size_t len,
+                             const wt_article_scan_t *sc,
+                             const wt_feature_conf_t *conf, size_t max_bytes,
+                             const wt_model_t *model,
+                             const wt_prediction_t *pred, wt_recbuf_t *out,
+                             char *errstr, size_t errstr_size);
 
 /** Release out's buffer; it may be reused after. */
 void wt_recbuf_free(wt_recbuf_t *out);

@@ -434,6 +434,7 @@ void wt_stream_destroy(wt_stream_t *s) {
                 }
                 wt_scratch_destroy(s->workers[w].scratch);
                 wt_recbuf_free(&s->workers[w].record);
+                wt_article_scan_free(&s->workers[w].scan);
                 wt_jsonmem_arena_destroy(s->workers[w].json);
                 pthread_mutex_destroy(&s->workers[w].lock);
                 pthread_cond_destroy(&s->workers[w].cond);

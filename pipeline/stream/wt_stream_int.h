@@ -110,6 +110,7 @@ struct wt_worker {
         int quit;
         wt_scratch_t *scratch;
         wt_recbuf_t record;     /* the labeled record being published */
+        wt_article_scan_t scan; /* the article being read (its buffer reused) */
         wt_jsonmem_arena_t *json; /* the parsed article's memory */
         _Atomic(wt_binding_t *) hazard; /* the binding in use, or NULL */
         /* Classification time per article: buckets of wt_hist_bounds,

@@ -282,17 +282,17 @@ static void wt_worker_publish(wt_stream_t *s, wt_job_t *job, wt_otopic_t *ot,
         wt_worker_produce(s, job, ot, rec->data, rec->len, h, 1);
 }
 
-/* Classify art with b's model into *pred, timing it for the histogram
+/* Classify the article's segments with b's model into *pred, timing it for the histogram
  * (wiretag_classify_seconds). The worker's own thread. */
 static wt_err_t wt_worker_classify(wt_worker_t *w, const wt_binding_t *b,
-                                   const wt_article_t *art,
+                                   const wt_segments_t *segs,
                                    wt_prediction_t *pred) {
         struct timespec t0, t1;
         uint64_t ns;
         unsigned k = 0;
         wt_err_t err;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        err = wt_classify(b->model, w->scratch, &art->segs, pred);
+        err = wt_classify(b->model, w->scratch, segs, pred);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
              (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
@@ -365,14 +365,14 @@ static void wt_worker_confluent_hint(const rd_kafka_message_t *in,
                          (unsigned long)p[3] << 8 | (unsigned long)p[4]);
 }
 
-/* One input message: parse, classify, publish (or dead-letter), with the
- * serving model held in w's hazard slot and the parsed JSON in w's arena.
+/* One input message: scan, classify, publish (or dead-letter), with the
+ * serving model held in w's hazard slot, the article read by w's scan
+ * (no DOM; jansson, in w's arena, only for what the scanner hands it).
  * The job finishes when its last output is acknowledged. The worker's own
  * thread. */
 static void wt_worker_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
         const rd_kafka_message_t *in = job->rkm;
         wt_binding_t *b;
-        wt_article_t art;
         wt_prediction_t pred;
         const char *text = in->payload;
         size_t len = in->len;
@@ -400,29 +400,28 @@ static void wt_worker_process(wt_stream_t *s, wt_worker_t *w, wt_job_t *job) {
                 text = (const char *)in->payload + 5;
                 len = in->len - 5;
         }
-        err = wt_article_parse(text, len, &b->fconf, s->cfg->input_max_bytes,
-                               &art, errstr, sizeof(errstr));
-        if (!err && (err = wt_worker_classify(w, b, &art, &pred)))
+        err = wt_article_scan(text, len, &b->fconf, s->cfg->input_max_bytes,
+                              &w->scan, errstr, sizeof(errstr));
+        if (!err && (err = wt_worker_classify(w, b, &w->scan.segs, &pred)))
                 snprintf(errstr, sizeof(errstr), "%s", wt_err_describe(err));
         if (err) {
-                wt_article_clear(&art);
                 if (err == WT_ERR_JSON &&
                     s->cfg->input_format == WT_INPUT_FORMAT_JSON)
                         wt_worker_confluent_hint(in, errstr, sizeof(errstr));
                 wt_worker_dead_letter(s, job, err, errstr, 1);
                 goto done;
         }
-
-        err = wt_record_build(text, len, art.root, b->model, &pred,
-                              &w->record);
-        wt_article_clear(&art);
-        if (err) {
+        if ((err = wt_record_from_scan(text, len, &w->scan, &b->fconf,
+                                       s->cfg->input_max_bytes, b->model,
+                                       &pred, &w->record, errstr,
+                                       sizeof(errstr)))) {
                 wt_worker_dead_letter(s, job, err,
                                       "cannot build the labeled record", 1);
                 goto done;
         }
         wt_worker_publish_all(s, w, job, b, &pred);
 done:
+        wt_article_scan_release(&w->scan);
         wt_jsonmem_leave(w->json);
         atomic_store(&w->hazard, NULL);
         wt_job_release(job); /* drop the guard */
