@@ -260,15 +260,18 @@ static WT_INLINE int wt_idbuf_push(wt_idbuf_t *ib, uint64_t h,
                                    const wt_vblock_t *blocks,
                                    size_t nblocks) {
         uint32_t id = (uint32_t)(h >> shift);
+        size_t keep = 1;
         if (blocks) {
+                /* Whether the vocabulary has the bucket is a coin toss
+                 * for bigrams: the id is stored either way and kept by
+                 * advancing n or not, so no branch mispredicts on it. */
                 const size_t b = id >> 6;
                 uint64_t w, bit;
                 if (WT_UNLIKELY(b >= nblocks))
                         return 0;
                 w = blocks[b].bits;
                 bit = 1ull << (id & 63);
-                if (!(w & bit))
-                        return 0;
+                keep = (w & bit) != 0;
                 id = blocks[b].rank +
                      (uint32_t)__builtin_popcountll(w & (bit - 1));
         }
@@ -276,7 +279,8 @@ static WT_INLINE int wt_idbuf_push(wt_idbuf_t *ib, uint64_t h,
                 id |= WT_SIGN_BIT;
         if (WT_UNLIKELY(ib->n == ib->cap) && wt_idbuf_grow(ib))
                 return -1;
-        ib->ids[ib->n++] = id;
+        ib->ids[ib->n] = id;
+        ib->n += keep;
         return 0;
 }
 
