@@ -57,6 +57,15 @@ struct wt_fscratch_s {
 
         wt_feature_t *feats;
         size_t feats_cap;
+
+        /* With a vocabulary, ids are rows below nrows (0: buckets), and
+         * wt_features_count_doc() counts through a direct map instead of
+         * the table: rseen has a bit per row (all clear between calls),
+         * rpos the row's index in counts while its bit is set. */
+        size_t nrows;
+        uint64_t *rseen;
+        uint32_t *rpos;
+        size_t rcap;
 };
 
 /* The vocabulary maps a bucket to its row with a rank bitmap: bit b of
@@ -201,6 +210,8 @@ void wt_fscratch_destroy(wt_fscratch_t *fs) {
         free(fs->scounts);
         free(fs->soff);
         free(fs->feats);
+        free(fs->rseen);
+        free(fs->rpos);
         free(fs);
 }
 
@@ -301,6 +312,7 @@ static WT_INLINE wt_err_t wt_hash_segments(const wt_feature_conf_t *conf,
         unsigned s;
 
         fs->nsent = 0;
+        fs->nrows = vocab ? vocab->n : 0;
 
         /* The text may not be in cache (a corpus held in memory, a
          * message another thread received): ask for its first lines all
@@ -483,13 +495,66 @@ wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
  * counts are then keyed by d, a dense small number, so no second hash
  * table is needed: dstamp[d] says whether the current sentence has seen
  * d yet, and dspos[d] where its count is. Stamps are sentence numbers
- * + 1, so nothing is cleared between sentences. */
+ * + 1, so nothing is cleared between sentences.
+ *
+ * The document's table: with a vocabulary (ids are rows, a few hundred
+ * thousand at most), a direct map of one bit per row, which the L1 cache
+ * holds for the default model, and the row's index beside it; it needs
+ * no hashing, no probing and no clearing of a table sized to the
+ * document, only of the bits it set. Without one (ids are buckets of up
+ * to 2^bits), the open-addressing table of wt_features_count(). */
+
+/* Sentence i's count of document index d (stamp = i + 1). */
+static WT_INLINE void wt_count_sentence(wt_fscratch_t *fs, uint32_t d,
+                                        uint32_t stamp, uint32_t bucket,
+                                        float v, size_t *ns) {
+        if (fs->dstamp[d] == stamp) {
+                fs->scounts[fs->dspos[d]].tf += v;
+        } else {
+                fs->dstamp[d] = stamp;
+                fs->dspos[d] = (uint32_t)*ns;
+                fs->scounts[*ns].bucket = bucket;
+                fs->scounts[*ns].tf = v;
+                (*ns)++;
+        }
+}
+
+/* The direct map for nrows rows, grown if need be (never shrunk); -1 when
+ * out of memory. New bits are clear; set ones are cleared after use. */
+static int wt_row_map_reserve(wt_fscratch_t *fs, size_t nrows) {
+        uint64_t *seen;
+        uint32_t *pos;
+        size_t cap = fs->rcap ? fs->rcap : 4096;
+        if (nrows <= fs->rcap)
+                return 0;
+        while (cap < nrows)
+                cap *= 2;
+        seen = calloc(cap / 64, sizeof(*seen));
+        pos = malloc(cap * sizeof(*pos));
+        if (!seen || !pos) {
+                free(seen);
+                free(pos);
+                return -1;
+        }
+        free(fs->rseen);
+        free(fs->rpos);
+        fs->rseen = seen;
+        fs->rpos = pos;
+        fs->rcap = cap;
+        return 0;
+}
+
+/* Rows are this many at most for the direct map (2 MB of bits and 64 MB
+ * of indexes: a vocabulary larger than any 2^24-bucket model). */
+#define WT_ROW_MAP_MAX ((size_t)1 << 24)
+
 wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
                                wt_fscratch_t *fs, int per_sentence,
                                const wt_bucket_count_t **countsp,
                                size_t *ncountsp) {
-        size_t nids, i, cap, n = 0, ns = 0, s;
-        uint32_t mask;
+        size_t nids, i, cap = 0, n = 0, ns = 0, s;
+        const int direct = fs->nrows > 0 && fs->nrows <= WT_ROW_MAP_MAX;
+        uint32_t mask = 0;
         (void)conf;
 
         *countsp = fs->counts;
@@ -498,7 +563,8 @@ wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
                 return WT_OK;
         nids = fs->sent[fs->nsent];
 
-        if (!(cap = wt_count_table_reserve(fs, nids)))
+        if (direct ? wt_row_map_reserve(fs, fs->nrows) != 0
+                   : !(cap = wt_count_table_reserve(fs, nids)))
                 return WT_ERR_NOMEM;
         if (wt_grow((void **)&fs->counts, &fs->counts_cap, nids ? nids : 1,
                     sizeof(*fs->counts)))
@@ -527,8 +593,10 @@ wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
                 fs->dspos = sp;
                 fs->dcap = dcap;
         }
-        memset(fs->tkeys, 0, cap * sizeof(*fs->tkeys));
-        mask = (uint32_t)(cap - 1);
+        if (!direct) {
+                memset(fs->tkeys, 0, cap * sizeof(*fs->tkeys));
+                mask = (uint32_t)(cap - 1);
+        }
 
         for (s = 0; s < fs->nsent; s++) {
                 const size_t hi = fs->sent[s + 1];
@@ -539,37 +607,50 @@ wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
                         uint32_t id = fs->ids[i];
                         uint32_t bucket = id & ~WT_SIGN_BIT;
                         float v = (id & WT_SIGN_BIT) ? -1.0f : 1.0f;
-                        uint32_t key = bucket + 1;
-                        uint32_t slot = (bucket * 0x9E3779B1u) & mask;
+                        int seen;
                         uint32_t d;
 
-                        while (fs->tkeys[slot] && fs->tkeys[slot] != key)
-                                slot = (slot + 1) & mask;
-                        if (fs->tkeys[slot]) {
-                                d = fs->tpos[slot];
+                        if (direct) {
+                                uint64_t *w = &fs->rseen[bucket >> 6];
+                                uint64_t bit = 1ull << (bucket & 63);
+                                seen = (*w & bit) != 0;
+                                if (seen) {
+                                        d = fs->rpos[bucket];
+                                } else {
+                                        *w |= bit;
+                                        fs->rpos[bucket] = d = (uint32_t)n;
+                                }
+                        } else {
+                                uint32_t key = bucket + 1;
+                                uint32_t slot = (bucket * 0x9E3779B1u) & mask;
+                                while (fs->tkeys[slot] &&
+                                       fs->tkeys[slot] != key)
+                                        slot = (slot + 1) & mask;
+                                seen = fs->tkeys[slot] != 0;
+                                if (seen) {
+                                        d = fs->tpos[slot];
+                                } else {
+                                        fs->tkeys[slot] = key;
+                                        fs->tpos[slot] = d = (uint32_t)n;
+                                }
+                        }
+                        if (seen) {
                                 fs->counts[d].tf += v;
                         } else {
-                                d = (uint32_t)n++;
-                                fs->tkeys[slot] = key;
-                                fs->tpos[slot] = d;
+                                n++;
                                 fs->counts[d].bucket = bucket;
                                 fs->counts[d].tf = v;
                                 if (per_sentence)
                                         fs->dstamp[d] = 0;
                         }
-                        if (!per_sentence)
-                                continue;
-                        if (fs->dstamp[d] == stamp) {
-                                fs->scounts[fs->dspos[d]].tf += v;
-                        } else {
-                                fs->dstamp[d] = stamp;
-                                fs->dspos[d] = (uint32_t)ns;
-                                fs->scounts[ns].bucket = bucket;
-                                fs->scounts[ns].tf = v;
-                                ns++;
-                        }
+                        if (per_sentence)
+                                wt_count_sentence(fs, d, stamp, bucket, v,
+                                                  &ns);
                 }
         }
+        if (direct) /* leave the map clear for the next document */
+                for (i = 0; i < n; i++)
+                        fs->rseen[fs->counts[i].bucket >> 6] = 0;
         if (per_sentence)
                 fs->soff[fs->nsent] = ns;
         *countsp = fs->counts;

@@ -767,6 +767,129 @@ static void test_vocab(void **state) {
         wt_vocab_destroy(NULL); /* accepted */
 }
 
+/* wt_features_count_doc() against wt_features_count() range by range:
+ * the same lists in the same order, for the document and each sentence.
+ * copy: the document's counts are copied out before the sentence counts
+ * (the next wt_features_count() reuses the same array). */
+static void expect_count_doc_matches(const wt_feature_conf_t *c,
+                                     wt_fscratch_t *fs) {
+        const wt_bucket_count_t *doc, *ref, *sc;
+        wt_bucket_count_t *copy;
+        size_t ndoc, nref, nsc, ns = wt_features_nsentences(fs), i, k;
+
+        assert_int_equal(wt_features_count_doc(c, fs, 1, &doc, &ndoc), WT_OK);
+        copy = malloc((ndoc ? ndoc : 1) * sizeof(*copy));
+        assert_non_null(copy);
+        memcpy(copy, doc, ndoc * sizeof(*copy));
+        for (i = 0; i < ns; i++) {
+                wt_bucket_count_t *want;
+                wt_features_sentence_counts(fs, i, &sc, &nsc);
+                want = malloc((nsc ? nsc : 1) * sizeof(*want));
+                assert_non_null(want);
+                memcpy(want, sc, nsc * sizeof(*want));
+                assert_int_equal(wt_features_count(c, fs, i, i + 1, &ref,
+                                                   &nref),
+                                 WT_OK);
+                assert_int_equal(nsc, nref);
+                for (k = 0; k < nref; k++) {
+                        assert_int_equal(want[k].bucket, ref[k].bucket);
+                        assert_true(want[k].tf == ref[k].tf);
+                }
+                free(want);
+        }
+        assert_int_equal(wt_features_count(c, fs, 0, ns, &ref, &nref), WT_OK);
+        assert_int_equal(ndoc, nref);
+        for (k = 0; k < nref; k++) {
+                assert_int_equal(copy[k].bucket, ref[k].bucket);
+                assert_true(copy[k].tf == ref[k].tf);
+        }
+        free(copy);
+        /* Without sentences: the same document counts. */
+        assert_int_equal(wt_features_count_doc(c, fs, 0, &doc, &ndoc), WT_OK);
+        assert_int_equal(ndoc, nref);
+}
+
+/* Counting a document: rows of a vocabulary go through a direct map,
+ * buckets through a hash table; both give what counting range by range
+ * gives, document after document on one scratch (so the map is left
+ * clear), with repeated, signed and cancelling features. */
+static void test_count_doc(void **state) {
+        static const char *const docs[] = {
+                "Troops shelled the town. The town fell! Talks began in "
+                "Geneva; the town was quiet.",
+                "a b a b a b. b a b a. a",
+                "", /* nothing to count */
+                "Peace talks. Peace talks again. Talks, talks, talks.",
+                "one",
+        };
+        wt_feature_conf_t c;
+        wt_fscratch_t *fs = wt_fscratch_new();
+        uint32_t *buckets = NULL;
+        size_t nb = 0, cap = 0, d, i, k;
+        wt_vocab_t *v;
+        (void)state;
+        assert_non_null(fs);
+        for (int sgn = 0; sgn < 2; sgn++) {
+                conf_plain(&c, 2);
+                c.signed_hash = sgn;
+                c.bits = 6; /* collisions, so signs cancel in places */
+                /* A vocabulary of every other bucket the texts use. */
+                nb = 0;
+                for (d = 0; d < sizeof(docs) / sizeof(docs[0]); d++) {
+                        wt_segments_t segs;
+                        const wt_bucket_count_t *counts;
+                        size_t n;
+                        one_segment(&segs, docs[d]);
+                        assert_int_equal(wt_features_hash(&c, &segs, fs),
+                                         WT_OK);
+                        free_segments(&segs);
+                        expect_count_doc_matches(&c, fs); /* the table */
+                        assert_int_equal(
+                                wt_features_count(&c, fs, 0,
+                                                  wt_features_nsentences(fs),
+                                                  &counts, &n),
+                                WT_OK);
+                        for (k = 0; k < n; k++) {
+                                if (nb == cap) {
+                                        cap = cap ? 2 * cap : 64;
+                                        buckets = realloc(
+                                                buckets,
+                                                cap * sizeof(*buckets));
+                                        assert_non_null(buckets);
+                                }
+                                buckets[nb++] = counts[k].bucket;
+                        }
+                }
+                /* Sort, unique, keep every other. */
+                for (i = 1; i < nb; i++)
+                        for (k = i; k > 0 && buckets[k - 1] > buckets[k]; k--) {
+                                uint32_t t = buckets[k];
+                                buckets[k] = buckets[k - 1];
+                                buckets[k - 1] = t;
+                        }
+                for (i = k = 0; i < nb; i++)
+                        if (!k || buckets[k - 1] != buckets[i])
+                                buckets[k++] = buckets[i];
+                for (i = nb = 0; i < k; i += 2)
+                        buckets[nb++] = buckets[i];
+                assert_true(nb > 3);
+                assert_int_equal(wt_vocab_new(buckets, NULL, nb, &v), WT_OK);
+                for (int round = 0; round < 2; round++)
+                        for (d = 0; d < sizeof(docs) / sizeof(docs[0]); d++) {
+                                wt_segments_t segs;
+                                one_segment(&segs, docs[d]);
+                                assert_int_equal(wt_features_hash_rows(
+                                                         &c, v, &segs, fs),
+                                                 WT_OK);
+                                free_segments(&segs);
+                                expect_count_doc_matches(&c, fs);
+                        }
+                wt_vocab_destroy(v);
+        }
+        free(buckets);
+        wt_fscratch_destroy(fs);
+}
+
 /* -------------------------------------------------------- conf checks */
 
 static void expect_conf_bad(const wt_feature_conf_t *c) {
@@ -915,6 +1038,7 @@ int main(void) {
                 cmocka_unit_test(test_signed_hashing),
                 cmocka_unit_test(test_signed_cancel),
                 cmocka_unit_test(test_vocab),
+                cmocka_unit_test(test_count_doc),
                 cmocka_unit_test(test_conf_check),
                 cmocka_unit_test(test_conf_set_fields),
         };
