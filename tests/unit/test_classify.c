@@ -201,6 +201,100 @@ static void test_margin_scores(void **state) {
         wt_model_destroy(m);
 }
 
+/* The dot product has loops of its own for 4, 8 and 16 labels: every
+ * width, those and others around them, scores as the plain sum over the
+ * document's features does (same rows, same labels, same bias). */
+static void test_dot_widths(void **state) {
+        static const char *const words[] = {"quake", "storm", "market",
+                                            "troops", "talks", "rain"};
+        static const size_t widths[] = {1, 3, 4, 5, 8, 9, 16, 17, 33};
+        static const char *const docs[] = {
+                "quake storm market troops talks rain",
+                "talks talks talks. rain", "market", "nothing known",
+                "troops quake troops storm rain market talks quake",
+        };
+        const size_t nw = sizeof(words) / sizeof(words[0]);
+        size_t wi, d, i, l, f;
+        (void)state;
+
+        for (wi = 0; wi < sizeof(widths) / sizeof(widths[0]); wi++) {
+                const size_t L = widths[wi];
+                wt_model_t *m = wt_model_alloc((uint32_t)L);
+                wt_scratch_t *s = wt_scratch_new();
+                wt_fscratch_t *fs = wt_fscratch_new();
+                uint32_t b[6];
+                uint32_t x = 12345u;
+                char name[32];
+                assert_non_null(m);
+                assert_non_null(s);
+                assert_non_null(fs);
+                m->name = strdup("widths");
+                strcpy(m->id, "0123456789abcdef");
+                wt_feature_conf_default(&m->conf);
+                m->conf.ngram_max = 1;
+                m->multilabel = 1;
+                m->score_kind = WT_SCORE_MARGIN;
+                for (l = 0; l < L; l++) {
+                        snprintf(name, sizeof(name), "l%u", (unsigned)l);
+                        m->labels[l] = strdup(name);
+                        m->bias[l] = (float)l * 0.125f - 1.0f;
+                }
+                for (i = 0; i < nw; i++)
+                        b[i] = tok_bucket(&m->conf, words[i]);
+                for (i = 1; i < nw; i++)
+                        for (f = i; f > 0 && b[f - 1] > b[f]; f--) {
+                                uint32_t t = b[f];
+                                b[f] = b[f - 1];
+                                b[f - 1] = t;
+                        }
+                assert_int_equal(wt_vocab_new(b, NULL, nw, &m->vocab), WT_OK);
+                m->weights = malloc(nw * L * sizeof(float));
+                assert_non_null(m->weights);
+                for (i = 0; i < nw * L; i++) {
+                        x = x * 1103515245u + 12345u;
+                        m->weights[i] = (float)((x >> 8) % 2001) / 500.0f -
+                                        2.0f;
+                }
+
+                for (d = 0; d < sizeof(docs) / sizeof(docs[0]); d++) {
+                        wt_segments_t segs;
+                        wt_prediction_t p;
+                        const wt_bucket_count_t *counts;
+                        const wt_feature_t *feats;
+                        size_t ncounts, nfeats;
+                        segs1(&segs, docs[d]);
+                        assert_int_equal(wt_classify(m, s, &segs, &p), WT_OK);
+                        /* The reference: the features, summed by hand. */
+                        assert_int_equal(wt_features_hash_rows(&m->conf,
+                                                               m->vocab,
+                                                               &segs, fs),
+                                         WT_OK);
+                        assert_int_equal(wt_features_count_doc(&m->conf, fs,
+                                                               0, &counts,
+                                                               &ncounts),
+                                         WT_OK);
+                        assert_int_equal(wt_vocab_vectorize_rows(
+                                                 &m->conf, m->vocab, fs,
+                                                 counts, ncounts, &feats,
+                                                 &nfeats),
+                                         WT_OK);
+                        for (l = 0; l < L; l++) {
+                                double want = m->bias[l];
+                                for (f = 0; f < nfeats; f++)
+                                        want += (double)feats[f].value *
+                                                m->weights[(size_t)feats[f]
+                                                                   .row *
+                                                                   L +
+                                                           l];
+                                assert_float_equal(p.scores[l], want, 1e-5);
+                        }
+                }
+                wt_fscratch_destroy(fs);
+                wt_scratch_destroy(s);
+                wt_model_destroy(m);
+        }
+}
+
 /* ----------------------------------------------------------- tag rules */
 
 static void check_multilabel_tags(const wt_model_t *m,
@@ -774,6 +868,7 @@ int main(void) {
         const struct CMUnitTest hand[] = {
                 cmocka_unit_test(test_hand_scores),
                 cmocka_unit_test(test_margin_scores),
+                cmocka_unit_test(test_dot_widths),
                 cmocka_unit_test(test_tag_rules),
                 cmocka_unit_test(test_empty_text),
                 cmocka_unit_test(test_scratch_reuse),
