@@ -169,6 +169,21 @@ typedef float wt_v4f __attribute__((vector_size(16)));
                 memcpy(out, acc, sizeof(acc));                            \
         } while (0)
 
+/* The same for a few labels, one float each (3 is the default model). */
+#define WT_DOT_SCALAR(N)                                                  \
+        do {                                                              \
+                float acc[N];                                             \
+                memcpy(acc, m->bias, sizeof(acc));                        \
+                for (f = 0; f < nfeats; f++) {                            \
+                        const float *restrict w =                         \
+                                m->weights + (size_t)feats[f].row * (N);  \
+                        const float v = feats[f].value;                   \
+                        for (l = 0; l < (N); l++)                         \
+                                acc[l] += v * w[l];                       \
+                }                                                         \
+                memcpy(out, acc, sizeof(acc));                            \
+        } while (0)
+
 #define WT_DOT_AHEAD 4
 
 static WT_INLINE void wt_dot(const wt_model_t *m, const wt_feature_t *feats,
@@ -177,6 +192,8 @@ static WT_INLINE void wt_dot(const wt_model_t *m, const wt_feature_t *feats,
         size_t f;
         uint32_t l;
         switch (L) {
+        case 2: WT_DOT_SCALAR(2); return;
+        case 3: WT_DOT_SCALAR(3); return;
         case 4: WT_DOT_FIXED(4); return;
         case 8: WT_DOT_FIXED(8); return;
         case 16: WT_DOT_FIXED(16); return;

@@ -201,13 +201,13 @@ static void test_margin_scores(void **state) {
         wt_model_destroy(m);
 }
 
-/* The dot product has loops of its own for 4, 8 and 16 labels: every
+/* The dot product has loops of its own for 2, 3, 4, 8 and 16 labels: every
  * width, those and others around them, scores as the plain sum over the
  * document's features does (same rows, same labels, same bias). */
 static void test_dot_widths(void **state) {
         static const char *const words[] = {"quake", "storm", "market",
                                             "troops", "talks", "rain"};
-        static const size_t widths[] = {1, 3, 4, 5, 8, 9, 16, 17, 33};
+        static const size_t widths[] = {1, 2, 3, 4, 5, 8, 9, 16, 17, 33};
         static const char *const docs[] = {
                 "quake storm market troops talks rain",
                 "talks talks talks. rain", "market", "nothing known",
