@@ -24,6 +24,10 @@
 #include "wt_eval.h"
 #include "wt_model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /** What a document buffer holds. */
 typedef enum wt_input {
         WT_INPUT_JSON = 0, /**< a JSON article: the model's text fields are
@@ -79,5 +83,9 @@ wt_err_t wt_api_eval(const wt_model_t *model, const char *path,
 
 /** Release memory a wt_api_*() call handed to the caller. Accepts NULL. */
 void wt_api_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_API_H */

@@ -27,6 +27,10 @@
 #include "wt_err.h"
 #include "wt_features.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct wt_article {
         json_t *root;        /**< the parsed object (owned) */
         wt_segments_t segs;  /**< text fields, borrowed from root */
@@ -86,5 +90,9 @@ void wt_article_scan_release(wt_article_scan_t *sc);
 
 /** Release everything. Accepts a zeroed scan. */
 void wt_article_scan_free(wt_article_scan_t *sc);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_ARTICLE_H */

@@ -13,6 +13,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum wt_err {
         WT_OK = 0,
         WT_ERR_NOMEM,          /**< allocation failed */
@@ -53,5 +57,9 @@ wt_err_t wt_seterr(char *errstr, size_t errstr_size, wt_err_t err,
         __attribute__((format(printf, 4, 5)))
 #endif
         ;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_ERR_H */

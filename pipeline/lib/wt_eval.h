@@ -29,6 +29,10 @@
 #include "wt_err.h"
 #include "wt_model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct wt_eval_s wt_eval_t;
 
 typedef struct wt_eval_opts {
@@ -82,5 +86,9 @@ size_t wt_eval_failed(const wt_eval_t *ev);
  *  "micro_f1", "macro_f1", "example_f1", "accuracy", "per_label"}}, the
  *  groups in order of first appearance. */
 json_t *wt_eval_report(const wt_eval_t *ev);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_EVAL_H */

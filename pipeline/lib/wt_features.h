@@ -30,6 +30,10 @@
 
 #include "wt_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define WT_NGRAM_MAX      4
 #define WT_BITS_MIN       8
 #define WT_BITS_MAX       28
@@ -126,7 +130,6 @@ wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
                            size_t first, size_t last,
                            const wt_bucket_count_t **counts, size_t *ncounts);
 
-
 /** Step 2 for classification: the counts of the whole document and, when
  *  per_sentence is set, of each of its sentences, in one pass over the
  *  ids (instead of one wt_features_count() per range). Each list is in
@@ -177,5 +180,9 @@ wt_err_t wt_vocab_vectorize_rows(const wt_feature_conf_t *conf,
 uint32_t wt_features_bucket_of(const wt_feature_conf_t *conf,
                                const char *const *tokens,
                                const size_t *lens, unsigned n, int *sign);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_FEATURES_H */

@@ -23,6 +23,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct wt_jsonmem_arena wt_jsonmem_arena_t;
 
 /** Route jansson's allocations through wiretag. Idempotent and
@@ -45,5 +49,9 @@ void wt_jsonmem_free(void *p);
 
 /** Bytes currently reserved by arena (for tests and metrics). */
 size_t wt_jsonmem_arena_capacity(const wt_jsonmem_arena_t *arena);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_JSONMEM_H */

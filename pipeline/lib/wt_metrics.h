@@ -21,6 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct wt_metrics_s wt_metrics_t;
 
 typedef struct wt_label_score {
@@ -46,5 +50,9 @@ double wt_metrics_accuracy(const wt_metrics_t *m);
 
 /** F1 from counts (0 when undefined). */
 double wt_f1(uint64_t tp, uint64_t fp, uint64_t fn);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_METRICS_H */

@@ -23,6 +23,10 @@
 #include "wt_err.h"
 #include "wt_features.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct wt_model_s wt_model_t;
 typedef struct wt_scratch_s wt_scratch_t;
 
@@ -118,5 +122,9 @@ typedef struct wt_contribution {
 wt_err_t wt_explain(const wt_model_t *model, const wt_segments_t *segs,
                     size_t label, wt_contribution_t *out, size_t max,
                     size_t *nout);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_MODEL_H */

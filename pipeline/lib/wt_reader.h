@@ -23,6 +23,10 @@
 
 #include "wt_err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct wt_reader {
         FILE *fp;
         int own_fp;
@@ -53,5 +57,9 @@ int wt_reader_next(wt_reader_t *r, const char **text, size_t *len,
 size_t wt_reader_lineno(const wt_reader_t *r);
 
 void wt_reader_close(wt_reader_t *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_READER_H */

@@ -27,6 +27,10 @@
 #include "wt_err.h"
 #include "wt_model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct wt_recbuf {
         char *data;  /**< the record, NUL-terminated */
         size_t len;  /**< bytes before the NUL */
@@ -63,5 +67,9 @@ wt_err_t wt_record_from_scan(const char *json, size_t len,
 
 /** Release out's buffer; it may be reused after. */
 void wt_recbuf_free(wt_recbuf_t *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_RECORD_H */

@@ -36,6 +36,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /** Longest token kept, in bytes. Longer words are cut at the last code
  *  point boundary that fits; the rest of the word is skipped. */
 #define WT_TOKEN_MAX 64
@@ -72,5 +76,9 @@ int wt_tokenizer_next(wt_tokenizer_t *tk, wt_token_t *tok);
 /** Check that text[0..len) is valid UTF-8 (RFC 3629). Returns the byte
  *  offset of the first invalid sequence, or (size_t)-1 if valid. */
 size_t wt_utf8_invalid_offset(const char *text, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_TOKENIZER_H */

@@ -33,6 +33,10 @@
 #include "wt_model.h"
 #include "wt_tokenizer.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum wt_solver {
         WT_SOLVER_LR = 0,   /**< L2-regularised logistic regression */
         WT_SOLVER_SVM = 1,  /**< L2-regularised L2-loss linear SVM */
@@ -170,5 +174,9 @@ wt_err_t wt_train_opts_name(wt_train_opts_t *opts, const char *name,
 /** Parse "lr", "svm", "l1lr". */
 int wt_solver_parse(const char *s, wt_solver_t *solver);
 const char *wt_solver_name(wt_solver_t solver);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* WT_TRAIN_H */

@@ -6,7 +6,8 @@
 #    models, the example config, the man pages;
 #  - a C program built through pkg-config only (no path of the source or
 #    build tree), run against the installed library: it loads the
-#    installed default model and classifies a sample;
+#    installed default model and classifies a sample; and a C++ program
+#    including every public header;
 #  - the man pages render (man -l, groff warnings are errors) and say what
 #    --help and --print-config say.
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR C_COMPILER [SANITIZE]
@@ -99,6 +100,26 @@ loaded=$(LD_LIBRARY_PATH=$(pkg-config --variable=libdir wiretag) ldd "$tmp/embed
   sed -n 's/.*libwiretag[^ ]* => \([^ ]*\) .*/\1/p')
 [ -n "$loaded" ] && [ "$(realpath "$loaded")" = "$(realpath "$prefix/lib/$so")" ] ||
   fail "embed loaded \"$loaded\", not the installed $soname"
+
+# C++: every public header in one translation unit (extern "C" keeps the
+# names unmangled), linked and run against the installed library.
+cxx=$(command -v c++ || command -v g++ || true)
+if [ -n "$cxx" ]; then
+  {
+    for h in "$prefix"/include/wiretag/*.h; do
+      echo "#include <wiretag/$(basename "$h")>"
+    done
+    echo 'int main() { return wt_err_name(WT_ERR_JSON)[0] ? 0 : 1; }'
+  } >"$tmp/headers.cpp"
+  # shellcheck disable=SC2086
+  "$cxx" "${san[@]}" -std=c++11 -Wall -Werror -o "$tmp/headers" "$tmp/headers.cpp" $cflags $libs ||
+    fail "the public headers do not build and link as C++"
+  LD_LIBRARY_PATH=$(pkg-config --variable=libdir wiretag) "$tmp/headers" ||
+    fail "a C++ program against the installed library"
+  echo "install_test: the public headers build and link as C++ ($("$cxx" --version | head -n 1))"
+else
+  echo "install_test: no C++ compiler here: the C++ check is skipped"
+fi
 
 # The Python package finds the installed library through pkg-config
 # (before the build tree). Not under sanitizers: python cannot load an
