@@ -327,6 +327,14 @@ def machine_field(machine, key):
     return ""
 
 
+def held_out(m, corpus):
+    """The words for peers.sh's test part of corpus (its meta m)."""
+    if m.get("test_docs"):
+        return (f"the last {fmt_int(m['test_docs'])} {corpus} articles, "
+                f"held out of training")
+    return f"the held-out part of {corpus}"
+
+
 def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
     """The throughput targets, each computed from this run's figures.
 
@@ -412,9 +420,7 @@ def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
     if cl and ft:
         r = num(cl["predict_docs_per_s"]) / num(ft["predict_docs_per_s"])
         m = meta.get("reuters", {})
-        part = (f"the last {fmt_int(m['test_docs'])} Reuters train "
-                f"articles, held out of training" if m.get("test_docs")
-                else "the held-out part of Reuters train")
+        part = held_out(m, "Reuters train")
         labels = (f", wiretag's model {m['labels_train']} of the 90 "
                   f"topics (those in its training part)"
                   if m.get("labels_train") else "")
@@ -463,10 +469,7 @@ def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
     target = f"≥ {TARGET_VW:.0f}x"
     if wb and vw:
         r = num(wb["predict_docs_per_s"]) / num(vw["predict_docs_per_s"])
-        m = meta.get("agnews", {})
-        part = (f"the last {fmt_int(m['test_docs'])} AG News test "
-                f"articles, held out of training" if m.get("test_docs")
-                else "the held-out part of AG News test")
+        part = held_out(meta.get("agnews", {}), "AG News test")
         figures = (f"wiretag-bench **{fmt_int(wb['predict_docs_per_s'])} "
                    f"docs/s**")
         if wc:
