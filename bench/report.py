@@ -56,6 +56,25 @@ BASELINE = {
 }
 
 
+# Each headline row: what it sets against what, and its target.
+TARGET_ROWS = {
+    "1": ("`wiretag run` end to end (config/wiretag.properties with its "
+          "routes, real broker) ÷ a bare kcat consume→produce copy of the "
+          "same topic", f"≥ {TARGET_E2E}x (goal {GOAL_E2E}x)"),
+    "2a": ("`wiretag classify`, whole process ÷ its hot loop "
+           "(wiretag-bench), same model and corpus, 1 thread",
+           f"≥ {TARGET_CLASSIFY_HOT}x"),
+    "2b": ("`wiretag classify` ÷ fastText `predict`, held-out Reuters, "
+           "each tool's Reuters-topic model, 1 process",
+           f"≥ {TARGET_CLASSIFY_FT:.0f}x"),
+    "3": (f"hot loop, {BASELINE['model']} on Reuters-21578 train, 1 "
+          f"thread ÷ the same before the optimisation work",
+          f"≥ {TARGET_BASELINE:.0f}x"),
+    "4": ("wiretag hot loop ÷ Vowpal Wabbit `vw -t`, AG News, docs/s, "
+          "1 thread", f"≥ {TARGET_VW:.0f}x"),
+}
+
+
 def read_csv(path):
     if not os.path.exists(path):
         return []
@@ -327,6 +346,28 @@ def machine_field(machine, key):
     return ""
 
 
+def rate_ratio(a, b, key="articles_per_s"):
+    """a's rate over b's (two result rows), or None when either is
+    missing or not positive."""
+    if not a or not b or num(a.get(key)) <= 0 or num(b.get(key)) <= 0:
+        return None
+    return num(a[key]) / num(b[key])
+
+
+def classify_figures(c, h):
+    """Row 2a's figures: `wiretag classify` (classify.csv row c) beside
+    its hot loop (hotloop.csv row h)."""
+    return (f"`wiretag classify` **{fmt_int(c['articles_per_s'])} "
+            f"articles/s** (median of {c['runs']} runs, "
+            f"{num(c['median_s']):.3f} s for "
+            f"{fmt_int(c['articles'])} articles "
+            f"(the corpus {c.get('copies') or 1} times over), "
+            f"{num(c['bytes']) / 1e6:.1f} MB of JSON, start-up and "
+            f"model load included, output to /dev/null); hot loop "
+            f"{fmt_int(h['articles_per_s'])} articles/s; "
+            f"{h['model']} on {h['corpus_desc']}")
+
+
 def held_out(m, corpus):
     """The words for peers.sh's test part of corpus (its meta m)."""
     if m.get("test_docs"):
@@ -342,8 +383,8 @@ def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
     absent, for the rows that need it."""
     rows = []
 
-    def row(n, what, target, figures=None, ratio=None, result=None,
-            source=None):
+    def row(n, figures=None, ratio=None, result=None, source=None):
+        what, target = TARGET_ROWS[str(n)]
         if ratio is None:
             why = missing.get(source) or "no figure for it in the results"
             figures, ratio_s, result = why, "–", NOT_MEASURED
@@ -356,13 +397,8 @@ def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
     runs = {e.get("run"): e for e in e2e}
     wt = runs.get("wiretag run, to the last commit")
     copy = runs.get("bare copy, librdkafka defaults")
-    what = ("`wiretag run` end to end (config/wiretag.properties with its "
-            "routes, real broker) ÷ a bare kcat consume→produce copy of "
-            "the same topic")
-    target = f"≥ {TARGET_E2E}x (goal {GOAL_E2E}x)"
-    if (wt and copy and num(copy.get("articles_per_s")) > 0
-            and num(wt.get("articles_per_s")) > 0):
-        r = num(wt["articles_per_s"]) / num(copy["articles_per_s"])
+    r = rate_ratio(wt, copy)
+    if r is not None:
         figures = (f"wiretag run **{fmt_int(wt['articles_per_s'])} "
                    f"articles/s** ({num(wt.get('mb_per_s')):.1f} MB/s); "
                    f"kcat copy with librdkafka's defaults "
@@ -380,9 +416,9 @@ def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
         result = verdict(r, TARGET_E2E)
         if r >= TARGET_E2E:
             result += f"; goal {GOAL_E2E}x " + verdict(r, GOAL_E2E)
-        row(1, what, target, figures, r, result)
+        row(1, figures, r, result)
     else:
-        row(1, what, target, source="e2e")
+        row(1, source="e2e")
 
     # 2a. wiretag classify, the whole process, against its own hot loop on
     # the same model and corpus (run.sh: classify.csv and hotloop.csv).
@@ -390,35 +426,19 @@ def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
     h = None
     if c:
         h = pick(hot, c["model"], CORPORA.get(c["corpus"], c["corpus"]))
-    what = ("`wiretag classify`, whole process ÷ its hot loop "
-            "(wiretag-bench), same model and corpus, 1 thread")
-    target = f"≥ {TARGET_CLASSIFY_HOT}x"
-    if (c and h and num(c.get("articles_per_s")) > 0
-            and num(h.get("articles_per_s")) > 0):
-        r = num(c["articles_per_s"]) / num(h["articles_per_s"])
-        figures = (f"`wiretag classify` **{fmt_int(c['articles_per_s'])} "
-                   f"articles/s** (median of {c['runs']} runs, "
-                   f"{num(c['median_s']):.3f} s for "
-                   f"{fmt_int(c['articles'])} articles "
-                   f"(the corpus {c.get('copies') or 1} times over), "
-                   f"{num(c['bytes']) / 1e6:.1f} MB of JSON, start-up and "
-                   f"model load included, output to /dev/null); hot loop "
-                   f"{fmt_int(h['articles_per_s'])} articles/s; "
-                   f"{h['model']} on {h['corpus_desc']}")
-        row("2a", what, target, figures, r, verdict(r, TARGET_CLASSIFY_HOT))
+    r = rate_ratio(c, h)
+    if r is not None:
+        row("2a", classify_figures(c, h), r,
+            verdict(r, TARGET_CLASSIFY_HOT))
     else:
-        row("2a", what, target,
-            source="classify" if not c else "hotloop")
+        row("2a", source="classify" if not c else "hotloop")
 
     # 2b. wiretag classify against fastText predict on the held-out
     # Reuters part (peers.sh), load timed apart for both.
     cl = peer_row(peers, "reuters", "wiretag", "wiretag classify")
     ft = peer_row(peers, "reuters", "fasttext", "fasttext predict")
-    what = ("`wiretag classify` ÷ fastText `predict`, held-out Reuters, "
-            "each tool's Reuters-topic model, 1 process")
-    target = f"≥ {TARGET_CLASSIFY_FT:.0f}x"
-    if cl and ft:
-        r = num(cl["predict_docs_per_s"]) / num(ft["predict_docs_per_s"])
+    r = rate_ratio(cl, ft, "predict_docs_per_s")
+    if r is not None:
         m = meta.get("reuters", {})
         part = held_out(m, "Reuters train")
         labels = (f", wiretag's model {m['labels_train']} of the 90 "
@@ -430,16 +450,13 @@ def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
                    f"{labels}; start-up and model load timed apart "
                    f"({num(cl.get('load_s')):.3f} s and "
                    f"{num(ft.get('load_s')):.3f} s)")
-        row("2b", what, target, figures, r, verdict(r, TARGET_CLASSIFY_FT))
+        row("2b", figures, r, verdict(r, TARGET_CLASSIFY_FT))
     else:
-        row("2b", what, target, source="peers")
+        row("2b", source="peers")
 
     # 3. the hot loop against the fixed baseline.
     b = pick(base, BASELINE["model"], "Reuters-21578 train") or pick(
         hot, BASELINE["model"], "Reuters-21578 train")
-    what = (f"hot loop, {BASELINE['model']} on Reuters-21578 train, 1 "
-            f"thread ÷ the same before the optimisation work")
-    target = f"≥ {TARGET_BASELINE:.0f}x"
     if b and num(b.get("articles_per_s")) > 0:
         r = num(b["articles_per_s"]) / BASELINE["articles_per_s"]
         figures = (f"**{fmt_int(b['articles_per_s'])} articles/s** "
@@ -455,20 +472,17 @@ def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
             figures += (f"; the before figure is from a "
                         f"{BASELINE['cores']}-core {BASELINE['cpu']}, not "
                         f"this machine, so the ratio compares machines too")
-        row(3, what, target, figures, r, verdict(r, TARGET_BASELINE))
+        row(3, figures, r, verdict(r, TARGET_BASELINE))
     else:
-        row(3, what, target, source="baseline")
+        row(3, source="baseline")
 
     # 4. wiretag against Vowpal Wabbit on AG News (peers.sh), the pairing
     # of peers.md: wiretag-bench at the same parallelism over vw -t.
     wb = peer_row(peers, "agnews", "wiretag", "wiretag-bench")
     wc = peer_row(peers, "agnews", "wiretag", "wiretag classify")
     vw = peer_row(peers, "agnews", "vowpal wabbit", "vw -t")
-    what = ("wiretag hot loop ÷ Vowpal Wabbit `vw -t`, AG News, docs/s, "
-            "1 thread")
-    target = f"≥ {TARGET_VW:.0f}x"
-    if wb and vw:
-        r = num(wb["predict_docs_per_s"]) / num(vw["predict_docs_per_s"])
+    r = rate_ratio(wb, vw, "predict_docs_per_s")
+    if r is not None:
         part = held_out(meta.get("agnews", {}), "AG News test")
         figures = (f"wiretag-bench **{fmt_int(wb['predict_docs_per_s'])} "
                    f"docs/s**")
@@ -478,9 +492,9 @@ def targets_table(hot, base, classify, peers, e2e, meta, machine, missing):
                         f"{fmt_int(wc['predict_docs_per_s'])}: {rc:.2f}x)")
         figures += (f", `vw -t` {fmt_int(vw['predict_docs_per_s'])} docs/s, "
                     f"on {part}, model load apart")
-        row(4, what, target, figures, r, verdict(r, TARGET_VW))
+        row(4, figures, r, verdict(r, TARGET_VW))
     else:
-        row(4, what, target, source="peers")
+        row(4, source="peers")
 
     return "\n".join(
         ["| | what | measured in this run | ratio | target | result |",
