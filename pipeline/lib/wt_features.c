@@ -438,6 +438,25 @@ static size_t wt_count_table_reserve(wt_fscratch_t *fs, size_t n) {
         return cap;
 }
 
+/* The counting table's entry for bucket (table of mask + 1 slots): 1 and
+ * its index in counts in *d when seen before, else 0 with the bucket
+ * entered as index n (*d = n). */
+static WT_INLINE int wt_table_find_or_add(wt_fscratch_t *fs, uint32_t mask,
+                                          uint32_t bucket, uint32_t n,
+                                          uint32_t *d) {
+        const uint32_t key = bucket + 1;
+        uint32_t slot = (bucket * 0x9E3779B1u) & mask;
+        while (fs->tkeys[slot] && fs->tkeys[slot] != key)
+                slot = (slot + 1) & mask;
+        if (fs->tkeys[slot]) {
+                *d = fs->tpos[slot];
+                return 1;
+        }
+        fs->tkeys[slot] = key;
+        fs->tpos[slot] = *d = n;
+        return 0;
+}
+
 wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
                            size_t first, size_t last,
                            const wt_bucket_count_t **countsp,
@@ -467,16 +486,11 @@ wt_err_t wt_features_count(const wt_feature_conf_t *conf, wt_fscratch_t *fs,
                 uint32_t id = fs->ids[i];
                 uint32_t bucket = id & ~WT_SIGN_BIT;
                 float v = (id & WT_SIGN_BIT) ? -1.0f : 1.0f;
-                uint32_t key = bucket + 1;
-                uint32_t slot = (bucket * 0x9E3779B1u) & mask;
+                uint32_t d;
 
-                while (fs->tkeys[slot] && fs->tkeys[slot] != key)
-                        slot = (slot + 1) & mask;
-                if (fs->tkeys[slot]) {
-                        fs->counts[fs->tpos[slot]].tf += v;
+                if (wt_table_find_or_add(fs, mask, bucket, (uint32_t)n, &d)) {
+                        fs->counts[d].tf += v;
                 } else {
-                        fs->tkeys[slot] = key;
-                        fs->tpos[slot] = (uint32_t)n;
                         fs->counts[n].bucket = bucket;
                         fs->counts[n].tf = v;
                         n++;
@@ -544,6 +558,20 @@ static int wt_row_map_reserve(wt_fscratch_t *fs, size_t nrows) {
         return 0;
 }
 
+/* wt_table_find_or_add() through the direct map of rows. */
+static WT_INLINE int wt_row_find_or_add(wt_fscratch_t *fs, uint32_t row,
+                                        uint32_t n, uint32_t *d) {
+        uint64_t *w = &fs->rseen[row >> 6];
+        const uint64_t bit = 1ull << (row & 63);
+        if (*w & bit) {
+                *d = fs->rpos[row];
+                return 1;
+        }
+        *w |= bit;
+        fs->rpos[row] = *d = n;
+        return 0;
+}
+
 /* Rows are this many at most for the direct map (2 MB of bits and 64 MB
  * of indexes: a vocabulary larger than any 2^24-bucket model). */
 #define WT_ROW_MAP_MAX ((size_t)1 << 24)
@@ -607,33 +635,13 @@ wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
                         uint32_t id = fs->ids[i];
                         uint32_t bucket = id & ~WT_SIGN_BIT;
                         float v = (id & WT_SIGN_BIT) ? -1.0f : 1.0f;
-                        int seen;
                         uint32_t d;
-
-                        if (direct) {
-                                uint64_t *w = &fs->rseen[bucket >> 6];
-                                uint64_t bit = 1ull << (bucket & 63);
-                                seen = (*w & bit) != 0;
-                                if (seen) {
-                                        d = fs->rpos[bucket];
-                                } else {
-                                        *w |= bit;
-                                        fs->rpos[bucket] = d = (uint32_t)n;
-                                }
-                        } else {
-                                uint32_t key = bucket + 1;
-                                uint32_t slot = (bucket * 0x9E3779B1u) & mask;
-                                while (fs->tkeys[slot] &&
-                                       fs->tkeys[slot] != key)
-                                        slot = (slot + 1) & mask;
-                                seen = fs->tkeys[slot] != 0;
-                                if (seen) {
-                                        d = fs->tpos[slot];
-                                } else {
-                                        fs->tkeys[slot] = key;
-                                        fs->tpos[slot] = d = (uint32_t)n;
-                                }
-                        }
+                        const int seen =
+                                direct ? wt_row_find_or_add(fs, bucket,
+                                                            (uint32_t)n, &d)
+                                       : wt_table_find_or_add(
+                                                 fs, mask, bucket,
+                                                 (uint32_t)n, &d);
                         if (seen) {
                                 fs->counts[d].tf += v;
                         } else {

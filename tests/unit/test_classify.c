@@ -44,6 +44,20 @@ static uint32_t tok_bucket(const wt_feature_conf_t *c, const char *tok) {
         return wt_features_bucket_of(c, &tok, &len, 1, &sign);
 }
 
+/* The buckets of n words, sorted (as wt_vocab_new() takes them). */
+static void sorted_buckets(const wt_feature_conf_t *c,
+                           const char *const *words, size_t n, uint32_t *b) {
+        size_t i, j;
+        for (i = 0; i < n; i++)
+                b[i] = tok_bucket(c, words[i]);
+        for (i = 1; i < n; i++)
+                for (j = i; j > 0 && b[j - 1] > b[j]; j--) {
+                        uint32_t t = b[j];
+                        b[j] = b[j - 1];
+                        b[j - 1] = t;
+                }
+}
+
 static double sigmoid(double z) {
         return 1.0 / (1.0 + exp(-z));
 }
@@ -64,8 +78,8 @@ static const float hm_b[3] = {-1.0f, -2.0f, -0.5f};
 
 static wt_model_t *hand_model(int multilabel, wt_score_kind_t kind) {
         wt_model_t *m = wt_model_alloc(3);
-        uint32_t b[3], tmp;
-        size_t i, j, row, l;
+        uint32_t b[3];
+        size_t i, row, l;
         assert_non_null(m);
         m->name = strdup("hand");
         strcpy(m->id, "0123456789abcdef");
@@ -84,15 +98,7 @@ static wt_model_t *hand_model(int multilabel, wt_score_kind_t kind) {
                 m->thresholds[l] = kind == WT_SCORE_MARGIN ? 0.0f : 0.5f;
                 m->bias[l] = hm_b[l];
         }
-        for (i = 0; i < 3; i++)
-                b[i] = tok_bucket(&m->conf, hm_words[i]);
-        for (i = 0; i < 3; i++)
-                for (j = i + 1; j < 3; j++)
-                        if (b[j] < b[i]) {
-                                tmp = b[i];
-                                b[i] = b[j];
-                                b[j] = tmp;
-                        }
+        sorted_buckets(&m->conf, hm_words, 3, b);
         assert_int_equal(wt_vocab_new(b, NULL, 3, &m->vocab), WT_OK);
         m->weights = calloc(9, sizeof(float));
         assert_non_null(m->weights);
@@ -239,14 +245,7 @@ static void test_dot_widths(void **state) {
                         m->labels[l] = strdup(name);
                         m->bias[l] = (float)l * 0.125f - 1.0f;
                 }
-                for (i = 0; i < nw; i++)
-                        b[i] = tok_bucket(&m->conf, words[i]);
-                for (i = 1; i < nw; i++)
-                        for (f = i; f > 0 && b[f - 1] > b[f]; f--) {
-                                uint32_t t = b[f];
-                                b[f] = b[f - 1];
-                                b[f - 1] = t;
-                        }
+                sorted_buckets(&m->conf, words, nw, b);
                 assert_int_equal(wt_vocab_new(b, NULL, nw, &m->vocab), WT_OK);
                 m->weights = malloc(nw * L * sizeof(float));
                 assert_non_null(m->weights);
