@@ -17,6 +17,8 @@ struct wt_scratch_s {
         size_t cap;       /* labels the arrays hold */
 };
 
+static int wt_cpu_has_avx(void);
+
 wt_model_t *wt_model_alloc(uint32_t nlabels) {
         wt_model_t *m = calloc(1, sizeof(*m));
         if (!m)
@@ -27,6 +29,7 @@ wt_model_t *wt_model_alloc(uint32_t nlabels) {
         m->pooling = calloc(nlabels ? nlabels : 1, sizeof(*m->pooling));
         m->bias = calloc(nlabels ? nlabels : 1, sizeof(*m->bias));
         m->meta = json_object();
+        m->dot_avx = wt_cpu_has_avx();
         if (!m->labels || !m->thresholds || !m->pooling || !m->bias ||
             !m->meta) {
                 wt_model_destroy(m);
@@ -143,46 +146,102 @@ static int wt_scratch_fit(wt_scratch_t *s, size_t nlabels) {
  * so one feature's label weights are one contiguous row (liblinear's
  * predict_values layout): the inner loop streams a row. The rows were
  * prefetched when the document's features became known
- * (wt_prefetch_rows()). Small label counts (4, 8, 16) get their own loop
- * with the sums in registers as 4-wide vectors, one vector multiply-add
- * per 4 labels of a row (left to itself, the compiler vectorised across
- * features instead and gathered each row's floats one by one); every
- * label's sum still runs over the features in the same order, one
- * multiply and one add at a time, so scores are the same to the bit. */
+ * (wt_prefetch_rows()).
+ *
+ * Labels are scored in blocks whose sums stay in vector registers across
+ * all the features: WT_DOT_BLOCK(T, W, NV, l0, stride) sums labels
+ * [l0, l0 + NV * W) in NV vectors of type T, W floats each, one vector
+ * multiply and one add per W labels of a row (left to itself, the
+ * compiler vectorised across features instead and gathered each row's
+ * floats one by one). Every label's sum still runs over the features in
+ * the same order, one multiply and one add at a time (ISO C mode never
+ * fuses them), so scores are the same to the bit whatever the block or
+ * vector width. */
 typedef float wt_v4f __attribute__((vector_size(16)));
 
-#define WT_DOT_FIXED(N)                                                   \
+#define WT_DOT_BLOCK(T, W, NV, l0, stride)                                \
         do {                                                              \
-                wt_v4f acc[(N) / 4];                                      \
-                memcpy(acc, m->bias, sizeof(acc));                        \
+                T acc[NV];                                                \
+                memcpy(acc, m->bias + (l0), sizeof(acc));                 \
                 for (f = 0; f < nfeats; f++) {                            \
-                        const float *restrict w =                         \
-                                m->weights + (size_t)feats[f].row * (N);  \
+                        const float *restrict w = m->weights +            \
+                                (size_t)feats[f].row * (stride) + (l0);   \
                         const float v = feats[f].value;                   \
-                        const wt_v4f vv = {v, v, v, v};                   \
-                        for (l = 0; l < (N) / 4; l++) {                   \
-                                wt_v4f wl;                                \
-                                memcpy(&wl, w + 4 * l, sizeof(wl));       \
-                                acc[l] += vv * wl;                        \
+                        for (l = 0; l < (NV); l++) {                      \
+                                T wl;                                     \
+                                memcpy(&wl, w + (W) * l, sizeof(wl));     \
+                                acc[l] += v * wl; /* v broadcast */       \
                         }                                                 \
                 }                                                         \
-                memcpy(out, acc, sizeof(acc));                            \
+                memcpy(out + (l0), acc, sizeof(acc));                     \
         } while (0)
 
+/* A model of exactly N labels, N a multiple of 4 (4, 8, 16). */
+#define WT_DOT_FIXED(N) WT_DOT_BLOCK(wt_v4f, 4, (N) / 4, 0, (N))
+
 /* The same for a few labels, one float each (3 is the default model). */
-#define WT_DOT_SCALAR(N)                                                  \
+#define WT_DOT_SCALAR(N, l0, stride)                                      \
         do {                                                              \
                 float acc[N];                                             \
-                memcpy(acc, m->bias, sizeof(acc));                        \
+                memcpy(acc, m->bias + (l0), (N) * sizeof(*acc));          \
                 for (f = 0; f < nfeats; f++) {                            \
-                        const float *restrict w =                         \
-                                m->weights + (size_t)feats[f].row * (N);  \
+                        const float *restrict w = m->weights +            \
+                                (size_t)feats[f].row * (stride) + (l0);   \
                         const float v = feats[f].value;                   \
                         for (l = 0; l < (N); l++)                         \
                                 acc[l] += v * w[l];                       \
                 }                                                         \
-                memcpy(out, acc, sizeof(acc));                            \
+                memcpy(out + (l0), acc, (N) * sizeof(*acc));              \
         } while (0)
+
+#if WT_AVX_DISPATCH
+/* Any label count of 5 or more, on a CPU with AVX: blocks of up to 64
+ * labels in 8-wide vectors, then a 4-wide block and single floats for
+ * the last 0-7. Measured on the 88-label Reuters model (bench/README.md):
+ * 10% more articles/s than the SSE loop below, the same output. */
+typedef float wt_v8f __attribute__((vector_size(32)));
+
+WT_TARGET_AVX static void wt_dot_avx(const wt_model_t *m,
+                                     const wt_feature_t *feats,
+                                     size_t nfeats, float *restrict out) {
+        const uint32_t L = m->nlabels;
+        size_t f;
+        uint32_t l, l0 = 0;
+        for (; l0 + 64 <= L; l0 += 64)
+                WT_DOT_BLOCK(wt_v8f, 8, 8, l0, L);
+        if (l0 + 32 <= L) {
+                WT_DOT_BLOCK(wt_v8f, 8, 4, l0, L);
+                l0 += 32;
+        }
+        if (l0 + 16 <= L) {
+                WT_DOT_BLOCK(wt_v8f, 8, 2, l0, L);
+                l0 += 16;
+        }
+        if (l0 + 8 <= L) {
+                WT_DOT_BLOCK(wt_v8f, 8, 1, l0, L);
+                l0 += 8;
+        }
+        if (l0 + 4 <= L) {
+                WT_DOT_BLOCK(wt_v4f, 4, 1, l0, L);
+                l0 += 4;
+        }
+        switch (L - l0) {
+        case 3: WT_DOT_SCALAR(3, l0, L); break;
+        case 2: WT_DOT_SCALAR(2, l0, L); break;
+        case 1: WT_DOT_SCALAR(1, l0, L); break;
+        default: break;
+        }
+}
+
+static int wt_cpu_has_avx(void) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx");
+}
+#else
+static int wt_cpu_has_avx(void) {
+        return 0;
+}
+#endif
 
 #define WT_DOT_AHEAD 4
 
@@ -192,9 +251,18 @@ static WT_INLINE void wt_dot(const wt_model_t *m, const wt_feature_t *feats,
         size_t f;
         uint32_t l;
         switch (L) {
-        case 2: WT_DOT_SCALAR(2); return;
-        case 3: WT_DOT_SCALAR(3); return;
+        case 2: WT_DOT_SCALAR(2, 0, 2); return;
+        case 3: WT_DOT_SCALAR(3, 0, 3); return;
         case 4: WT_DOT_FIXED(4); return;
+        default: break;
+        }
+#if WT_AVX_DISPATCH
+        if (m->dot_avx && L >= 5) {
+                wt_dot_avx(m, feats, nfeats, out);
+                return;
+        }
+#endif
+        switch (L) {
         case 8: WT_DOT_FIXED(8); return;
         case 16: WT_DOT_FIXED(16); return;
         default: break;

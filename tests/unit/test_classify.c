@@ -207,13 +207,18 @@ static void test_margin_scores(void **state) {
         wt_model_destroy(m);
 }
 
-/* The dot product has loops of its own for 2, 3, 4, 8 and 16 labels: every
- * width, those and others around them, scores as the plain sum over the
- * document's features does (same rows, same labels, same bias). */
+/* The dot product has loops of its own for 2, 3, 4, 8 and 16 labels, and
+ * blocks of 64, 32, 16, 8 and 4 labels with single floats after them for
+ * the rest (AVX, where the CPU has it): every width, those and others
+ * around them, scores to the bit as the plain float sum over the
+ * document's features does (same rows, same labels, same bias, same
+ * order), with the AVX loops and without. */
 static void test_dot_widths(void **state) {
         static const char *const words[] = {"quake", "storm", "market",
                                             "troops", "talks", "rain"};
-        static const size_t widths[] = {1, 2, 3, 4, 5, 8, 9, 16, 17, 33};
+        static const size_t widths[] = {1,  2,  3,  4,  5,  7,  8,
+                                        9,  12, 16, 17, 24, 33, 40,
+                                        64, 65, 88, 90, 97, 130};
         static const char *const docs[] = {
                 "quake storm market troops talks rain",
                 "talks talks talks. rain", "market", "nothing known",
@@ -261,8 +266,8 @@ static void test_dot_widths(void **state) {
                         const wt_bucket_count_t *counts;
                         const wt_feature_t *feats;
                         size_t ncounts, nfeats;
+                        int avx, path;
                         segs1(&segs, docs[d]);
-                        assert_int_equal(wt_classify(m, s, &segs, &p), WT_OK);
                         /* The reference: the features, summed by hand. */
                         assert_int_equal(wt_features_hash_rows(&m->conf,
                                                                m->vocab,
@@ -277,16 +282,26 @@ static void test_dot_widths(void **state) {
                                                  counts, ncounts, &feats,
                                                  &nfeats),
                                          WT_OK);
-                        for (l = 0; l < L; l++) {
-                                double want = m->bias[l];
-                                for (f = 0; f < nfeats; f++)
-                                        want += (double)feats[f].value *
-                                                m->weights[(size_t)feats[f]
-                                                                   .row *
-                                                                   L +
-                                                           l];
-                                assert_float_equal(p.scores[l], want, 1e-5);
+                        /* Both paths: the one this CPU takes, and the
+                         * SSE one (the same twice where there is no AVX). */
+                        avx = m->dot_avx;
+                        for (path = 0; path < 2; path++) {
+                                m->dot_avx = path ? 0 : avx;
+                                assert_int_equal(wt_classify(m, s, &segs, &p),
+                                                 WT_OK);
+                                for (l = 0; l < L; l++) {
+                                        float want = m->bias[l];
+                                        for (f = 0; f < nfeats; f++)
+                                                want += feats[f].value *
+                                                        m->weights
+                                                                [(size_t)feats[f]
+                                                                         .row *
+                                                                         L +
+                                                                 l];
+                                        assert_true(p.scores[l] == want);
+                                }
                         }
+                        m->dot_avx = avx;
                 }
                 wt_fscratch_destroy(fs);
                 wt_scratch_destroy(s);

@@ -26,6 +26,9 @@ struct wt_model_s {
                                  * into it (wt_model_load()); else NULL */
         float *bias;            /* nlabels */
         json_t *meta;           /* training metadata, an object */
+        int dot_avx;            /* score with the AVX dot product: set
+                                 * from the CPU by wt_model_alloc();
+                                 * tests clear it to run the other */
         char id[17];            /* hex checksum, set by load/serialize */
 };
 

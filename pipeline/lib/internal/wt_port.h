@@ -17,4 +17,14 @@
 #define WT_PREFETCH(p) ((void)(p))
 #endif
 
+/* WT_AVX_DISPATCH: x86-64 GCC or clang, where a function can be compiled
+ * for AVX with target("avx") inside a baseline (x86-64-v2) build and
+ * chosen at run time from the CPU (__builtin_cpu_supports). */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+#define WT_AVX_DISPATCH 1
+#define WT_TARGET_AVX  __attribute__((target("avx")))
+#else
+#define WT_AVX_DISPATCH 0
+#endif
+
 #endif /* WT_PORT_H */
