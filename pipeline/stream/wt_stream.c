@@ -429,7 +429,7 @@ void wt_stream_destroy(wt_stream_t *s) {
                 while (job) { /* never started: drop without committing */
                         wt_job_t *nj = job->next;
                         rd_kafka_message_destroy(job->rkm);
-                        free(job);
+                        wt_job_put(s, job);
                         job = nj;
                 }
                 wt_scratch_destroy(s->workers[w].scratch);
@@ -448,6 +448,7 @@ void wt_stream_destroy(wt_stream_t *s) {
                 next = pt->next;
                 wt_part_destroy(pt);
         }
+        wt_job_pool_free(s); /* after everything that gives jobs back */
         free(s->otopics);
         free(s->routes);
         wt_binding_free(atomic_load(&s->binding));

@@ -116,6 +116,67 @@ static void wt_admit_pause(wt_stream_t *s, wt_part_t *pt, int pause) {
         rd_kafka_topic_partition_list_destroy(tpl);
 }
 
+/* Under AddressSanitizer jobs are freed, not reused, so that a job
+ * touched after it was given back stays a use after free ASan reports;
+ * every other build (ThreadSanitizer's included) reuses them. */
+#if defined(__SANITIZE_ADDRESS__)
+#define WT_JOB_REUSE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WT_JOB_REUSE 0
+#endif
+#endif
+#ifndef WT_JOB_REUSE
+#define WT_JOB_REUSE 1
+#endif
+
+wt_job_t *wt_job_get(wt_stream_t *s) {
+        wt_job_t *job;
+        if (!s->job_spare)
+                s->job_spare = atomic_exchange_explicit(
+                        &s->job_free, NULL, memory_order_acquire);
+        job = s->job_spare;
+        if (!job)
+                return calloc(1, sizeof(*job));
+        s->job_spare = job->next;
+        job->next = NULL;
+        job->rkm = NULL;
+        job->part = NULL;
+        job->seq = 0;
+        job->bytes = 0;
+        atomic_init(&job->pending, 0);
+        atomic_init(&job->failed, 0);
+        atomic_init(&job->dead_lettered, 0);
+        return job;
+}
+
+void wt_job_put(wt_stream_t *s, wt_job_t *job) {
+        wt_job_t *head;
+        if (!WT_JOB_REUSE) {
+                free(job);
+                return;
+        }
+        head = atomic_load_explicit(&s->job_free, memory_order_relaxed);
+        do
+                job->next = head;
+        while (!atomic_compare_exchange_weak_explicit(
+                &s->job_free, &head, job, memory_order_release,
+                memory_order_relaxed));
+}
+
+void wt_job_pool_free(wt_stream_t *s) {
+        wt_job_t *lists[2], *job;
+        int i;
+        lists[0] = s->job_spare;
+        lists[1] = atomic_exchange(&s->job_free, NULL);
+        s->job_spare = NULL;
+        for (i = 0; i < 2; i++)
+                while ((job = lists[i])) {
+                        lists[i] = job->next;
+                        free(job);
+                }
+}
+
 /* Window full: keep the message, in order, and pause only this
  * partition, so the others keep flowing. */
 static void wt_admit_hold(wt_stream_t *s, wt_part_t *pt, wt_job_t *job) {
@@ -139,7 +200,7 @@ void wt_admit_message(wt_stream_t *s, rd_kafka_message_t *rkm) {
         pthread_mutex_lock(&s->lock);
         pt = wt_part_find(s, rd_kafka_topic_name(rkm->rkt), rkm->partition);
         pthread_mutex_unlock(&s->lock);
-        if (!pt || !(job = calloc(1, sizeof(*job)))) {
+        if (!pt || !(job = wt_job_get(s))) {
                 wt_log_error("%s [%" PRId32 "] offset %" PRId64
                              ": %s; not processed, not committed",
                              rd_kafka_topic_name(rkm->rkt), rkm->partition,
@@ -180,7 +241,7 @@ void wt_admit_drop_held(wt_stream_t *s, wt_part_t *pt) {
                 wt_job_t *job = pt->held_head;
                 pt->held_head = job->next;
                 rd_kafka_message_destroy(job->rkm);
-                free(job);
+                wt_job_put(s, job);
         }
         pt->held_tail = NULL;
         if (pt->paused) {

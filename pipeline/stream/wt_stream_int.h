@@ -182,6 +182,14 @@ struct wt_stream_s {
         size_t npaused;          /* partitions holding messages (consumer
                                     thread) */
 
+        /* Jobs are reused, not allocated per message: finished ones are
+         * pushed onto job_free by whichever thread finishes them, and the
+         * consumer thread takes the whole stack at once into job_spare
+         * when that runs out (wt_job_get), so the stack is never popped
+         * one by one from two sides and needs no ABA guard. */
+        _Atomic(wt_job_t *) job_free;
+        wt_job_t *job_spare;     /* consumer thread only */
+
         atomic_int stop;
         atomic_int fatal;
         atomic_uint_fast64_t inflight, inflight_bytes;
@@ -206,6 +214,16 @@ uint64_t wt_stream_now_ms(void);
 void wt_stream_wait(wt_stream_t *s, unsigned ms);
 
 /* ------------------------------------------------------ wt_stream_admit.c */
+
+/** A cleared job, reused or else allocated; NULL when out of memory.
+ *  Consumer thread. */
+wt_job_t *wt_job_get(wt_stream_t *s);
+
+/** Give job back for reuse (its message already destroyed). Any thread. */
+void wt_job_put(wt_stream_t *s, wt_job_t *job);
+
+/** Free every job given back. Destroy only, once no thread can put one. */
+void wt_job_pool_free(wt_stream_t *s);
 
 /** A tracker and bookkeeping for an assigned partition, or NULL when out
  *  of memory. @remark the caller owns it (wt_part_destroy). Consumer

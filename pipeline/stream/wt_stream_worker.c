@@ -48,7 +48,7 @@ static void wt_job_finish(wt_job_t *job) {
         pthread_mutex_unlock(&s->lock);
         /* Kept until now: a refused output dead-letters the input. */
         rd_kafka_message_destroy(job->rkm);
-        free(job);
+        wt_job_put(s, job);
 }
 
 /* Drop one of job's pending counts (an output, or the worker's guard);
