@@ -139,14 +139,7 @@ wt_job_t *wt_job_get(wt_stream_t *s) {
         if (!job)
                 return calloc(1, sizeof(*job));
         s->job_spare = job->next;
-        job->next = NULL;
-        job->rkm = NULL;
-        job->part = NULL;
-        job->seq = 0;
-        job->bytes = 0;
-        atomic_init(&job->pending, 0);
-        atomic_init(&job->failed, 0);
-        atomic_init(&job->dead_lettered, 0);
+        memset(job, 0, sizeof(*job)); /* as calloc leaves a new one */
         return job;
 }
 
