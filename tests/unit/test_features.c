@@ -815,8 +815,8 @@ static void expect_count_doc_matches(const wt_feature_conf_t *c,
  * clear), with repeated, signed and cancelling features. */
 static void test_count_doc(void **state) {
         static const char *const docs[] = {
-                "Troops shelled the town. The town fell! Talks began in "
-                "Geneva; the town was quiet.",
+                ("Troops shelled the town. The town fell! Talks began in "
+                 "Geneva; the town was quiet."),
                 "a b a b a b. b a b a. a",
                 "", /* nothing to count */
                 "Peace talks. Peace talks again. Talks, talks, talks.",
