@@ -217,20 +217,21 @@ static wt_err_t wt_api_train_optab(json_t *o, wt_train_opts_t *opts,
         /* Room for the longest field list, and 16 %.17g numbers. */
         char text[WT_FIELDS_MAX * (WT_FIELD_NAME_MAX + 1) + 1];
         const wt_train_optdef_t *d;
-        const char *value;
+        const char *key, *value;
         char msg[256];
         wt_err_t err;
         json_t *v;
-        size_t i;
 
         /* As on the command line, "multilabel" and "threads" always
          * replace the spec's: unset means decide from the data and use
-         * every core. */
+         * every core. Options apply in the object's order, so the first
+         * bad one reported is the first the caller wrote, as on the
+         * command line. */
         wt_train_opts_unset_run(opts);
-        for (i = 0; (d = wt_train_optdef(i)); i++) {
-                if (!(v = json_object_get(o, d->key)) ||
+        json_object_foreach(o, key, v) {
+                if (!(d = wt_train_optdef_find(key)) ||
                     (d->kind == WT_TOPT_TRISTATE && json_is_null(v)))
-                        continue;
+                        continue; /* data, spec, name: applied already */
                 if ((err = wt_api_opt_text(d, v, text, sizeof(text), &value,
                                            errstr, errstr_size)))
                         return err;

@@ -210,6 +210,12 @@ def test_train_errors(tmp_path, fixtures):
     with pytest.raises(wiretag.InputError) as e:
         wiretag.train(data=fixtures / "multi.jsonl", out=tmp_path / "x.wtm", bits=40)
     assert '"bits"' in str(e.value)
+    # Two bad options: the first one written is reported, as on the
+    # command line (not the first in wiretag's option table).
+    with pytest.raises(wiretag.InputError) as e:
+        wiretag.train(data=fixtures / "multi.jsonl", out=tmp_path / "x.wtm",
+                      cv=1000, bits=40)
+    assert '"cv"' in str(e.value) and '"bits"' not in str(e.value)
     with pytest.raises(wiretag.Error) as e:
         wiretag.train(data=tmp_path / "none.jsonl", out=tmp_path / "x.wtm")
     assert "none.jsonl" in str(e.value)
