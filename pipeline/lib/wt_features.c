@@ -544,7 +544,7 @@ static int wt_row_map_reserve(wt_fscratch_t *fs, size_t nrows) {
         while (cap < nrows)
                 cap *= 2;
         seen = calloc(cap / 64, sizeof(*seen));
-        pos = malloc(cap * sizeof(*pos));
+        pos = calloc(cap, sizeof(*pos)); /* see wt_count_rows_doc() */
         if (!seen || !pos) {
                 free(seen);
                 free(pos);
@@ -572,6 +572,46 @@ static WT_INLINE int wt_row_find_or_add(wt_fscratch_t *fs, uint32_t row,
         return 0;
 }
 
+/* The document's counts through the direct map when no sentence counts
+ * are wanted (models that score whole articles, the default among them),
+ * with no branch on whether a row was seen before: for bigrams that is a
+ * coin toss. Every id takes the same steps: its index d is chosen with
+ * masks between rpos[row] and the next free one (written as a `?:`, GCC
+ * branches around the load), and its count added to counts[d], the free
+ * slot's count having been zeroed ahead (counts holds nids + 1). rpos is
+ * read before it is known to be set and the value dropped when not, so
+ * it is allocated zeroed. The same counts in the same order as the
+ * branching loop of wt_features_count_doc(), which keeps the sentence
+ * counts: there the extra steps per id cost what the branch saved. */
+static size_t wt_count_rows_doc(wt_fscratch_t *fs) {
+        const uint32_t *restrict ids = fs->ids;
+        const size_t nids = fs->sent[fs->nsent];
+        uint64_t *restrict seenbits = fs->rseen;
+        uint32_t *restrict rpos = fs->rpos;
+        wt_bucket_count_t *restrict counts = fs->counts;
+        uint32_t n = 0;
+        size_t i;
+
+        counts[0].tf = 0.0f;
+        for (i = 0; i < nids; i++) {
+                const uint32_t id = ids[i];
+                const uint32_t row = id & ~WT_SIGN_BIT;
+                const float v = (id & WT_SIGN_BIT) ? -1.0f : 1.0f;
+                const uint64_t w = seenbits[row >> 6];
+                const uint64_t bit = 1ull << (row & 63);
+                const uint32_t seen = (w & bit) != 0;
+                const uint32_t d = n ^ ((n ^ rpos[row]) & -seen);
+
+                seenbits[row >> 6] = w | bit;
+                rpos[row] = d;
+                counts[d].bucket = row;
+                counts[d].tf += v;
+                n += seen ^ 1u;
+                counts[n].tf = 0.0f;
+        }
+        return n;
+}
+
 /* Rows are this many at most for the direct map (2 MB of bits and 64 MB
  * of indexes: a vocabulary larger than any 2^24-bucket model). */
 #define WT_ROW_MAP_MAX ((size_t)1 << 24)
@@ -594,7 +634,7 @@ wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
         if (direct ? wt_row_map_reserve(fs, fs->nrows) != 0
                    : !(cap = wt_count_table_reserve(fs, nids)))
                 return WT_ERR_NOMEM;
-        if (wt_grow((void **)&fs->counts, &fs->counts_cap, nids ? nids : 1,
+        if (wt_grow((void **)&fs->counts, &fs->counts_cap, nids + 1,
                     sizeof(*fs->counts)))
                 return WT_ERR_NOMEM;
         if (per_sentence &&
@@ -624,6 +664,9 @@ wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
         if (!direct) {
                 memset(fs->tkeys, 0, cap * sizeof(*fs->tkeys));
                 mask = (uint32_t)(cap - 1);
+        } else if (!per_sentence) {
+                n = wt_count_rows_doc(fs);
+                goto clear;
         }
 
         for (s = 0; s < fs->nsent; s++) {
@@ -656,6 +699,7 @@ wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
                                                   &ns);
                 }
         }
+clear:
         if (direct) /* leave the map clear for the next document */
                 for (i = 0; i < n; i++)
                         fs->rseen[fs->counts[i].bucket >> 6] = 0;
