@@ -572,6 +572,49 @@ static WT_INLINE int wt_row_find_or_add(wt_fscratch_t *fs, uint32_t row,
         return 0;
 }
 
+/* Counting with a branch on seen-or-new: through the direct map of rows
+ * (direct) or the table of mask + 1 slots, and per sentence too when
+ * asked. Returns the document's count of distinct ids, *nsp the
+ * sentences' counts all told. */
+static WT_INLINE size_t wt_count_ids(wt_fscratch_t *fs, int direct,
+                                     uint32_t mask, int per_sentence,
+                                     size_t *nsp) {
+        size_t n = 0, ns = 0, s, i;
+
+        for (s = 0; s < fs->nsent; s++) {
+                const size_t hi = fs->sent[s + 1];
+                const uint32_t stamp = (uint32_t)s + 1;
+                if (per_sentence)
+                        fs->soff[s] = ns;
+                for (i = fs->sent[s]; i < hi; i++) {
+                        uint32_t id = fs->ids[i];
+                        uint32_t bucket = id & ~WT_SIGN_BIT;
+                        float v = (id & WT_SIGN_BIT) ? -1.0f : 1.0f;
+                        uint32_t d;
+                        const int seen =
+                                direct ? wt_row_find_or_add(fs, bucket,
+                                                            (uint32_t)n, &d)
+                                       : wt_table_find_or_add(
+                                                 fs, mask, bucket,
+                                                 (uint32_t)n, &d);
+                        if (seen) {
+                                fs->counts[d].tf += v;
+                        } else {
+                                n++;
+                                fs->counts[d].bucket = bucket;
+                                fs->counts[d].tf = v;
+                                if (per_sentence)
+                                        fs->dstamp[d] = 0;
+                        }
+                        if (per_sentence)
+                                wt_count_sentence(fs, d, stamp, bucket, v,
+                                                  &ns);
+                }
+        }
+        *nsp = ns;
+        return n;
+}
+
 /* The document's counts through the direct map when no sentence counts
  * are wanted (models that score whole articles, the default among them),
  * with no branch on whether a row was seen before: for bigrams that is a
@@ -580,12 +623,11 @@ static WT_INLINE int wt_row_find_or_add(wt_fscratch_t *fs, uint32_t row,
  * branches around the load), and its count added to counts[d], the free
  * slot's count having been zeroed ahead (counts holds nids + 1). rpos is
  * read before it is known to be set and the value dropped when not, so
- * it is allocated zeroed. The same counts in the same order as the
- * branching loop of wt_features_count_doc(), which keeps the sentence
- * counts: there the extra steps per id cost what the branch saved. */
-static size_t wt_count_rows_doc(wt_fscratch_t *fs) {
+ * it is allocated zeroed. The same counts in the same order as
+ * wt_count_ids(), which keeps the sentence counts: there the extra steps
+ * per id cost what the branch saved. */
+static size_t wt_count_rows_doc(wt_fscratch_t *fs, size_t nids) {
         const uint32_t *restrict ids = fs->ids;
-        const size_t nids = fs->sent[fs->nsent];
         uint64_t *restrict seenbits = fs->rseen;
         uint32_t *restrict rpos = fs->rpos;
         wt_bucket_count_t *restrict counts = fs->counts;
@@ -620,7 +662,7 @@ wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
                                wt_fscratch_t *fs, int per_sentence,
                                const wt_bucket_count_t **countsp,
                                size_t *ncountsp) {
-        size_t nids, i, cap = 0, n = 0, ns = 0, s;
+        size_t nids, i, cap = 0, n, ns = 0;
         const int direct = fs->nrows > 0 && fs->nrows <= WT_ROW_MAP_MAX;
         uint32_t mask = 0;
         (void)conf;
@@ -664,42 +706,12 @@ wt_err_t wt_features_count_doc(const wt_feature_conf_t *conf,
         if (!direct) {
                 memset(fs->tkeys, 0, cap * sizeof(*fs->tkeys));
                 mask = (uint32_t)(cap - 1);
-        } else if (!per_sentence) {
-                n = wt_count_rows_doc(fs);
-                goto clear;
         }
 
-        for (s = 0; s < fs->nsent; s++) {
-                const size_t hi = fs->sent[s + 1];
-                const uint32_t stamp = (uint32_t)s + 1;
-                if (per_sentence)
-                        fs->soff[s] = ns;
-                for (i = fs->sent[s]; i < hi; i++) {
-                        uint32_t id = fs->ids[i];
-                        uint32_t bucket = id & ~WT_SIGN_BIT;
-                        float v = (id & WT_SIGN_BIT) ? -1.0f : 1.0f;
-                        uint32_t d;
-                        const int seen =
-                                direct ? wt_row_find_or_add(fs, bucket,
-                                                            (uint32_t)n, &d)
-                                       : wt_table_find_or_add(
-                                                 fs, mask, bucket,
-                                                 (uint32_t)n, &d);
-                        if (seen) {
-                                fs->counts[d].tf += v;
-                        } else {
-                                n++;
-                                fs->counts[d].bucket = bucket;
-                                fs->counts[d].tf = v;
-                                if (per_sentence)
-                                        fs->dstamp[d] = 0;
-                        }
-                        if (per_sentence)
-                                wt_count_sentence(fs, d, stamp, bucket, v,
-                                                  &ns);
-                }
-        }
-clear:
+        if (direct && !per_sentence)
+                n = wt_count_rows_doc(fs, nids);
+        else
+                n = wt_count_ids(fs, direct, mask, per_sentence, &ns);
         if (direct) /* leave the map clear for the next document */
                 for (i = 0; i < n; i++)
                         fs->rseen[fs->counts[i].bucket >> 6] = 0;

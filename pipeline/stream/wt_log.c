@@ -81,12 +81,9 @@ static void wt_line_json_str(wt_line_t *l, const char *s) {
         wt_line_putc(l, '"');
 }
 
-static void wt_log_v(wt_log_level_t level, const char *const *fields,
-                     const char *fmt, va_list ap)
-        __attribute__((format(printf, 3, 0)));
-
-static void wt_log_v(wt_log_level_t level, const char *const *fields,
-                     const char *fmt, va_list ap) {
+__attribute__((format(printf, 3, 0))) static void
+wt_log_v(wt_log_level_t level, const char *const *fields, const char *fmt,
+         va_list ap) {
         static const char *names[] = {"ERROR", "WARN ", "INFO ", "DEBUG"};
         static const char *lower[] = {"error", "warn", "info", "debug"};
         char msg[2048], stamp[40], out[6 * 2048 + 4096 + 16];

@@ -24,6 +24,8 @@ build=$1 src=$2 fixtures=$3 cc=$4 sanitize=${5:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "deb_test: FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/install/embed_check.sh
+. "$src/tests/install/embed_check.sh"
 # has_dep DEPENDS PACKAGE: PACKAGE is among DEPENDS (any version).
 has_dep() { grep -Eq "(^|, )$2( |,|$)" <<<"$1"; }
 
@@ -181,17 +183,8 @@ libdir=$(pkg-config --variable=libdir wiretag)
   fail "cflags $cflags miss the extracted headers"
 [ "$(realpath "$libdir")" = "$(realpath "$root/usr/lib")" ] && grep -qF -- "-L$libdir" <<<"$libs" ||
   fail "libs $libs miss the extracted library"
-san=()
-[ -n "$sanitize" ] && san=("-fsanitize=$sanitize")
-# shellcheck disable=SC2086
-"$cc" "${san[@]}" -std=c11 -Wall -Werror -o "$tmp/embed" "$src/tests/install/embed.c" $cflags $libs ||
-  fail "embed.c does not build against libwiretag-dev"
-LD_LIBRARY_PATH=$root/usr/lib "$tmp/embed" "$root/usr/share/wiretag/conflict-v2.wtm" diplomacy ||
-  fail "embed: classify through the packaged library"
-loaded=$(LD_LIBRARY_PATH=$root/usr/lib ldd "$tmp/embed" |
-  sed -n 's/.*libwiretag[^ ]* => \([^ ]*\) .*/\1/p')
-[ -n "$loaded" ] && [ "$(realpath "$loaded")" = "$(realpath "$root/usr/lib/libwiretag.so.0")" ] ||
-  fail "embed loaded \"$loaded\", not the packaged libwiretag.so.0"
+embed_check "$cc" "$sanitize" "$src" "$tmp" "$root/usr/share/wiretag/conflict-v2.wtm" \
+  "$root/usr/lib/libwiretag.so.0"
 unset PKG_CONFIG_PATH
 echo "deb_test: embed.c built with libwiretag-dev, ran on libwiretag0"
 

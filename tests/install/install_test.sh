@@ -17,6 +17,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
 fail() { echo "install_test: FAIL: $*" >&2; exit 1; }
+# shellcheck source=tests/install/embed_check.sh
+. "$src/tests/install/embed_check.sh"
 
 cmake --install "$build" --prefix "$prefix" >"$tmp/install.log" ||
   { cat "$tmp/install.log"; fail "cmake --install"; }
@@ -88,18 +90,10 @@ pkg-config --print-requires wiretag | grep -qw libxxhash && fail "libxxhash in R
 cflags=$(pkg-config --cflags wiretag)
 libs=$(pkg-config --libs wiretag)
 case "$cflags $libs" in *"$src"*|*"$build"*) fail "pkg-config points into the source or build tree";; esac
+embed_check "$cc" "$sanitize" "$src" "$tmp" "$prefix/share/wiretag/conflict-v2.wtm" \
+  "$prefix/lib/$so"
 san=()
 [ -n "$sanitize" ] && san=("-fsanitize=$sanitize")
-# shellcheck disable=SC2086
-"$cc" "${san[@]}" -std=c11 -Wall -Werror -o "$tmp/embed" "$src/tests/install/embed.c" $cflags $libs ||
-  fail "embed.c does not build with pkg-config --cflags --libs wiretag"
-LD_LIBRARY_PATH=$(pkg-config --variable=libdir wiretag) \
-  "$tmp/embed" "$prefix/share/wiretag/conflict-v2.wtm" diplomacy ||
-  fail "embed: classify through the installed library"
-loaded=$(LD_LIBRARY_PATH=$(pkg-config --variable=libdir wiretag) ldd "$tmp/embed" |
-  sed -n 's/.*libwiretag[^ ]* => \([^ ]*\) .*/\1/p')
-[ -n "$loaded" ] && [ "$(realpath "$loaded")" = "$(realpath "$prefix/lib/$so")" ] ||
-  fail "embed loaded \"$loaded\", not the installed $soname"
 
 # C++: every public header in one translation unit (extern "C" keeps the
 # names unmangled), linked and run against the installed library.
